@@ -1,0 +1,11 @@
+import { limitsDb } from '../../../../db/queries/limits'
+import { defineApiHandler } from '../../../../utils/api-handler'
+import { apiErrors } from '../../../../utils/errors'
+import { getIdParam } from '../../../../utils/validate'
+
+/** GET /api/v1/domains/:id/config — the domain's limit overrides; null = inherits the server default. */
+export default defineApiHandler(async (event) => {
+  const overrides = await limitsDb.getOverrides('domains', getIdParam(event))
+  if (!overrides) throw apiErrors.notFound('DOMAIN')
+  return overrides
+})

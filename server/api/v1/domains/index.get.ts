@@ -1,0 +1,14 @@
+import * as v from 'valibot'
+import { domainsDb } from '../../../db/queries/domains'
+import { defineApiHandler } from '../../../utils/api-handler'
+import { pageQueryEntries, respond } from '../../../utils/respond'
+import { getValidQuery } from '../../../utils/validate'
+
+const query = v.strictObject({ ...pageQueryEntries, search: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(253))) })
+
+/** GET /api/v1/domains — domains by name, paged; `?search=` matches part of the name. */
+export default defineApiHandler(async (event) => {
+  const { page, limit, search } = getValidQuery(event, query)
+  const { rows, total } = await domainsDb.list({ page, limit }, search || undefined)
+  return respond.list(rows, { page, limit }, total)
+})

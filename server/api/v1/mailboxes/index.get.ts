@@ -1,0 +1,18 @@
+import * as v from 'valibot'
+import { mailboxesDb } from '../../../db/queries/mailboxes'
+import { defineApiHandler } from '../../../utils/api-handler'
+import { pageQueryEntries, respond } from '../../../utils/respond'
+import { getValidQuery } from '../../../utils/validate'
+
+const query = v.strictObject({
+  ...pageQueryEntries,
+  domain_id: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d{0,9}$/, 'must be a positive integer'), v.transform(Number), v.maxValue(2_147_483_647, 'is too large'))),
+  search: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(320))),
+})
+
+/** GET /api/v1/mailboxes — mailboxes in creation order, paged; filters `?domain_id=` and `?search=` (address or name). */
+export default defineApiHandler(async (event) => {
+  const { page, limit, domain_id, search } = getValidQuery(event, query)
+  const { rows, total } = await mailboxesDb.list({ page, limit }, { domainId: domain_id, search: search || undefined })
+  return respond.list(rows, { page, limit }, total)
+})

@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs'
+import postgres from 'postgres'
+import type { Sql } from 'postgres'
+import { consola } from 'consola'
+import { scrubSecrets } from '../utils/errors'
+
+const POOL_SIZE = 20
+// PGlite runs one query at a time anyway; a few connections let transactions queue rather than fail.
+const EMBEDDED_POOL_SIZE = 8
+const MAX_BACKOFF_MS = 10_000
+
+export interface Database {
+  sql: Sql
+  embedded: boolean
+  close: () => Promise<void>
+}
+
+const baseOptions = {
+  onnotice: () => {},
+  connection: { application_name: 'backendside-mailpanel' },
+  idle_timeout: 60,
+  // `bigint` columns (message sizes) fit in a double; return numbers, not strings.
+  types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
+} as const
+
+/** The embedded PostgreSQL (PGlite over a loopback socket) for a zero-setup first run. */
+async function openEmbedded(dataDir: string): Promise<Database> {
+  mkdirSync(dataDir, { recursive: true })
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
+  const db = await PGlite.create(dataDir)
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_POOL_SIZE })
+  await server.start()
+  const [host, port] = server.getServerConn().split(':')
+  consola.info(`Embedded PostgreSQL (PGlite) at ${host}:${port}, data in ${dataDir}`)
+  const sql = postgres({ ...baseOptions, host, port: Number(port), user: 'postgres', database: 'postgres', max: EMBEDDED_POOL_SIZE })
+  return {
+    sql,
+    embedded: true,
+    close: async () => {
+      await sql.end({ timeout: 2 })
+      await server.stop()
+      await db.close()
+    },
+  }
+}
+
+/** Connects to DATABASE_URL, or starts the embedded database; retries with back-off until it answers. */
+export async function openDatabase(databaseUrl: string | undefined, embeddedDir: string): Promise<Database> {
+  const database = databaseUrl
+    ? { sql: postgres(databaseUrl, { ...baseOptions, max: POOL_SIZE }), embedded: false, close: async () => {} }
+    : await openEmbedded(embeddedDir)
+  if (!database.embedded) database.close = () => database.sql.end({ timeout: 5 })
+
+  for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, MAX_BACKOFF_MS)) {
+    try {
+      await database.sql`SELECT 1`
+      return database
+    }
+    catch (err) {
+      consola.warn(`Database not reachable (attempt ${attempt}): ${scrubSecrets((err as Error).message)}; retrying in ${delay} ms`)
+      await new Promise(r => setTimeout(r, delay))
+    }
+  }
+}

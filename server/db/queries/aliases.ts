@@ -1,0 +1,74 @@
+import type { Fragment, Sql } from 'postgres'
+import type { AliasUpdate } from '#shared/schemas/alias'
+import { useDb } from '../../utils/db'
+import type { Page } from '../../utils/respond'
+import { containsPattern } from './like'
+
+/** `source` is the full address (`@example.com` for a catch-all). */
+export interface AliasRow {
+  id: number
+  domain_id: number
+  domain: string
+  source: string
+  destinations: string[]
+  active: boolean
+  created_at: Date
+  updated_at: Date
+}
+
+export interface AliasFilter {
+  domainId?: number
+  search?: string
+}
+
+/** `table` is `aliases`, or the CTE of just-deleted rows. */
+const columns = (sql: Sql, table: Fragment) => sql`
+  SELECT a.id, a.domain_id, d.name AS domain, a.local_part || '@' || d.name AS source, a.destinations, a.active,
+         a.created_at, a.updated_at
+  FROM ${table} a JOIN domains d ON d.id = a.domain_id`
+
+export const aliasesDb = {
+  async list(page: Page, filter: AliasFilter): Promise<{ rows: AliasRow[], total: number }> {
+    const sql = useDb()
+    const parts = []
+    if (filter.domainId !== undefined) parts.push(sql`a.domain_id = ${filter.domainId}`)
+    if (filter.search) {
+      const pattern = containsPattern(filter.search)
+      parts.push(sql`(a.local_part || '@' || d.name ILIKE ${pattern} OR array_to_string(a.destinations, ',') ILIKE ${pattern})`)
+    }
+    const where = parts.length ? sql`WHERE ${parts.reduce((acc, p) => sql`${acc} AND ${p}`)}` : sql``
+    const [rows, [count]] = await Promise.all([
+      sql<AliasRow[]>`${columns(sql, sql`aliases`)} ${where} ORDER BY a.id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+      sql<{ total: number }[]>`SELECT count(*)::int AS total FROM aliases a JOIN domains d ON d.id = a.domain_id ${where}`,
+    ])
+    return { rows, total: count!.total }
+  },
+
+  async get(id: number): Promise<AliasRow | undefined> {
+    const sql = useDb()
+    const [row] = await sql<AliasRow[]>`${columns(sql, sql`aliases`)} WHERE a.id = ${id}`
+    return row
+  },
+
+  async create(domainId: number, localPart: string, destinations: string[], active = true): Promise<AliasRow> {
+    const sql = useDb()
+    const [row] = await sql<{ id: number }[]>`
+      INSERT INTO aliases (domain_id, local_part, destinations, active)
+      VALUES (${domainId}, ${localPart}, ${destinations}, ${active}) RETURNING id`
+    return (await aliasesDb.get(row!.id))!
+  },
+
+  async update(id: number, changes: AliasUpdate): Promise<boolean> {
+    const sql = useDb()
+    const rows = await sql`UPDATE aliases SET ${sql(changes)}, updated_at = now() WHERE id = ${id} RETURNING id`
+    return rows.length > 0
+  },
+
+  async remove(id: number): Promise<AliasRow | undefined> {
+    const sql = useDb()
+    const [row] = await sql<AliasRow[]>`
+      WITH gone AS (DELETE FROM aliases WHERE id = ${id} RETURNING *)
+      ${columns(sql, sql`gone`)}`
+    return row
+  },
+}

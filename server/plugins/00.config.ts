@@ -1,0 +1,20 @@
+import { consola } from 'consola'
+import { ConfigError, useConfig } from '../utils/config'
+
+/**
+ * Loads config.env before anything else and fails closed: no JWT secret, no server. Also hands
+ * HOST/PORT from config.env to Nitro's listener, which reads them from the environment after plugins run.
+ */
+export default defineNitroPlugin(() => {
+  try {
+    const config = useConfig()
+    process.env.PORT = process.env.NITRO_PORT ?? String(config.port)
+    process.env.HOST = process.env.NITRO_HOST ?? config.host
+    if (config.logFormat === 'json') consola.setReporters([{ log: entry => process.stdout.write(`${JSON.stringify({ time: entry.date.toISOString(), level: entry.type, msg: entry.args.map(String).join(' ') })}\n`) }])
+  }
+  catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    consola.error(err.message)
+    process.exit(1)
+  }
+})

@@ -1,0 +1,25 @@
+import { setCookie } from 'h3'
+import { loginSchema } from '#shared/schemas/auth'
+import { defineApiHandler } from '../../utils/api-handler'
+import { auth, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../utils/auth'
+import { useConfig } from '../../utils/config'
+import { ApiError, apiErrors } from '../../utils/errors'
+import { passwords } from '../../utils/password'
+import { safeEqual } from '../../utils/secrets'
+import { readValidBody } from '../../utils/validate'
+
+/** POST /auth/login — checks the admin credentials from config.env; returns a JWT and sets the session cookie. */
+export default defineApiHandler(async (event) => {
+  const { username, password } = await readValidBody(event, loginSchema)
+  const config = useConfig()
+  if (!config.adminPasswordHash) {
+    throw new ApiError(409, 'SETUP_REQUIRED', 'Setup required', 'No admin password is configured yet; finish setup first.')
+  }
+  // Always pay for the bcrypt check, so a wrong username takes as long as a wrong password.
+  const passwordOk = await passwords.verify(password, config.adminPasswordHash)
+  if (!safeEqual(username, config.adminUser) || !passwordOk) throw apiErrors.unauthorized('The username or password is wrong.')
+
+  const session = await auth.issueSession(config.adminUser)
+  setCookie(event, SESSION_COOKIE, session.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: SESSION_TTL_SECONDS })
+  return { message: 'Signed in', token: session.token, expires_at: session.expiresAt.toISOString() }
+}, { public: true })

@@ -1,0 +1,33 @@
+import * as v from 'valibot'
+
+export const MAX_PAGE_LIMIT = 500
+export const DEFAULT_PAGE_LIMIT = 50
+
+const queryInt = (min: number, max: number, fallback: number) => v.pipe(
+  v.optional(v.string(), String(fallback)),
+  v.regex(/^\d{1,9}$/, 'must be a whole number'),
+  v.transform(Number),
+  v.minValue(min, `must be at least ${min}`),
+  v.maxValue(max, `must be at most ${max}`),
+)
+
+/** `?page=N&limit=N`: page from 1, limit 1..500 (default 50). Spread into each list's query schema. */
+export const pageQueryEntries = {
+  page: queryInt(1, 10_000_000, 1),
+  limit: queryInt(1, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
+}
+
+export interface Page {
+  page: number
+  limit: number
+}
+
+export interface ListEnvelope<T> {
+  data: T[]
+  meta: { page: number, limit: number, total: number }
+}
+
+export const respond = {
+  list: <T>(data: T[], page: Page, total: number): ListEnvelope<T> => ({ data, meta: { page: page.page, limit: page.limit, total } }),
+  message: <E extends object>(message: string, extra?: E) => ({ message, ...extra }),
+}

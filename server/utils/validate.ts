@@ -1,0 +1,54 @@
+import type { H3Event } from 'h3'
+import { getQuery, getRequestHeader, getRouterParam, readRawBody } from 'h3'
+import * as v from 'valibot'
+import { ApiError, apiErrors } from './errors'
+
+const MAX_BODY_BYTES = 1024 * 1024
+const MAX_ISSUES_REPORTED = 3
+
+/** "domain_id: Invalid type…; password: …" — names the fields, never echoes the submitted values. */
+function describeIssues(issues: v.BaseIssue<unknown>[]): string {
+  return issues.slice(0, MAX_ISSUES_REPORTED).map((issue) => {
+    const path = v.getDotPath(issue)
+    return path ? `${path}: ${issue.message}` : issue.message
+  }).join('; ')
+}
+
+export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const result = v.safeParse(schema, input)
+  if (!result.success) throw apiErrors.validation(describeIssues(result.issues))
+  return result.output
+}
+
+/** Reads a JSON body (415 for other content types, 413 over 1 MiB, 400 for bad JSON) and validates it. */
+export async function readValidBody<S extends v.GenericSchema>(event: H3Event, schema: S): Promise<v.InferOutput<S>> {
+  const type = getRequestHeader(event, 'content-type') ?? ''
+  const raw = await readRawBody(event, 'utf8')
+  if (raw !== undefined && raw.length > 0 && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) throw apiErrors.unsupportedMediaType()
+  if (raw !== undefined && Buffer.byteLength(raw) > MAX_BODY_BYTES) {
+    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
+  }
+  let body: unknown
+  try {
+    body = raw ? JSON.parse(raw) : undefined
+  }
+  catch {
+    throw apiErrors.validation('The request body is not valid JSON.')
+  }
+  if (body === undefined) throw apiErrors.validation('A JSON request body is required.')
+  return parseWith(schema, body)
+}
+
+export function getValidQuery<S extends v.GenericSchema>(event: H3Event, schema: S): v.InferOutput<S> {
+  return parseWith(schema, getQuery(event))
+}
+
+const MAX_ID = 2_147_483_647
+
+/** Route ids are positive int4 values; anything else is a 400, not a 404 or a SQL error. */
+export function getIdParam(event: H3Event, name = 'id'): number {
+  const raw = getRouterParam(event, name) ?? ''
+  const id = /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(id <= MAX_ID)) throw apiErrors.validation(`${name}: must be a positive integer`)
+  return id
+}
