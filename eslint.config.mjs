@@ -1,6 +1,16 @@
 // @ts-check
-import withNuxt from './node_modules/.cache/nuxt/.nuxt/eslint.config.mjs'
+import withNuxt from './.nuxt/eslint.config.mjs'
 
 export default withNuxt(
-  // Your custom configs here
+  {
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // Command-line scripts and benchmarks talk to a terminal on purpose.
+    files: ['scripts/**', 'tests/bench/**', '.ci/**'],
+    rules: { 'no-console': 'off' },
+  },
 )

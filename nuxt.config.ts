@@ -4,13 +4,8 @@ import pkg from './package.json'
 const BUILD_NUMBER = '057'
 
 export default defineNuxtConfig({
-  compatibilityDate: '2026-05-01',
-  // Top-level pages/, components/, composables/ (the project layout), not Nuxt 4's app/ folder.
-  srcDir: '.',
-  dir: { app: 'app' },
   modules: ['@nuxt/eslint'],
   devtools: { enabled: false },
-  telemetry: false,
   app: {
     head: {
       title: 'BackendSide MailPanel',
@@ -20,14 +15,10 @@ export default defineNuxtConfig({
   runtimeConfig: {
     public: { version: pkg.version, build: BUILD_NUMBER },
   },
-  hooks: {
-    // Our API error handler runs before Nuxt's: /api and /auth answer with the flat JSON
-    // envelope, everything else falls through to Nuxt's error page.
-    'nitro:config'(config) {
-      const existing = config.errorHandler ? [config.errorHandler].flat() : []
-      config.errorHandler = [fileURLToPath(new URL('./server/error.ts', import.meta.url)), ...existing]
-    },
-  },
+  dir: { app: 'app' },
+  // Top-level pages/, components/, composables/ (the project layout), not Nuxt 4's app/ folder.
+  srcDir: '.',
+  compatibilityDate: '2026-05-01',
   nitro: {
     preset: 'node-server',
     experimental: { tasks: true },
@@ -36,5 +27,14 @@ export default defineNuxtConfig({
     externals: { external: ['@electric-sql/pglite', '@electric-sql/pglite-socket'] },
   },
   typescript: { strict: true },
+  telemetry: false,
+  hooks: {
+    // Our API error handler runs before Nuxt's: /api and /auth answer with the flat JSON
+    // envelope, everything else falls through to Nuxt's error page.
+    'nitro:config'(config) {
+      const existing = config.errorHandler ? [config.errorHandler].flat() : []
+      config.errorHandler = [fileURLToPath(new URL('./server/error.ts', import.meta.url)), ...existing]
+    },
+  },
   eslint: { config: { stylistic: true } },
 })

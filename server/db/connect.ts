@@ -7,6 +7,8 @@ import { scrubSecrets } from '../utils/errors'
 const POOL_SIZE = 20
 // PGlite runs one query at a time anyway; a few connections let transactions queue rather than fail.
 const EMBEDDED_POOL_SIZE = 8
+// Spare socket slots so an admin (or a test) can psql into the embedded database while the panel runs.
+const EMBEDDED_SPARE_CONNECTIONS = 4
 const MAX_BACKOFF_MS = 10_000
 
 export interface Database {
@@ -21,7 +23,7 @@ const baseOptions = {
   idle_timeout: 60,
   // `bigint` columns (message sizes) fit in a double; return numbers, not strings.
   types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
-} as const
+}
 
 /** The embedded PostgreSQL (PGlite over a loopback socket) for a zero-setup first run. */
 async function openEmbedded(dataDir: string): Promise<Database> {
@@ -29,10 +31,10 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
   const db = await PGlite.create(dataDir)
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_POOL_SIZE })
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS })
   await server.start()
   const [host, port] = server.getServerConn().split(':')
-  consola.info(`Embedded PostgreSQL (PGlite) at ${host}:${port}, data in ${dataDir}`)
+  consola.info(`Embedded PostgreSQL (PGlite) at postgres://postgres@${host}:${port}/postgres, data in ${dataDir}`)
   const sql = postgres({ ...baseOptions, host, port: Number(port), user: 'postgres', database: 'postgres', max: EMBEDDED_POOL_SIZE })
   return {
     sql,

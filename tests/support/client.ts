@@ -1,0 +1,66 @@
+import { inject } from 'vitest'
+import { LEGACY_API_KEY } from './server'
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number
+  body: T
+  headers: Headers
+}
+
+export interface RequestOptions {
+  method?: string
+  body?: unknown
+  /** Raw body text, sent as-is (for malformed-JSON tests). */
+  raw?: string
+  headers?: Record<string, string>
+  /** Authenticate with the legacy API key unless false or other credentials are given in headers. */
+  auth?: boolean
+  baseUrl?: string
+}
+
+export const serverUrl = (): string => inject('serverUrl')
+
+/** A small fetch wrapper: JSON in, JSON out, the legacy API key by default. */
+export async function api<T = Record<string, unknown>>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...opts.headers }
+  if (opts.auth !== false && !headers['x-api-key'] && !headers.authorization && !headers.cookie) headers['x-api-key'] = LEGACY_API_KEY
+  let body: string | undefined = opts.raw
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  const res = await fetch(`${opts.baseUrl ?? serverUrl()}${path}`, { method: opts.method ?? (body === undefined ? 'GET' : 'POST'), headers, body })
+  const text = await res.text()
+  let parsed: unknown = text
+  try {
+    parsed = text ? JSON.parse(text) : undefined
+  }
+  catch { /* not JSON: keep the text */ }
+  return { status: res.status, body: parsed as T, headers: res.headers }
+}
+
+let counter = 0
+/** A domain name no other test uses, so files can run in parallel against one server. */
+export const uniqueDomain = (prefix = 't'): string => `${prefix}${Date.now().toString(36)}${process.pid}${++counter}.example`
+
+export async function createDomain(name = uniqueDomain()): Promise<{ id: number, name: string }> {
+  const res = await api<{ id: number }>('/api/v1/domains', { body: { name } })
+  if (res.status !== 201) throw new Error(`domain create failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return { id: res.body.id, name }
+}
+
+export async function createMailbox(domainId: number, username: string, password = 'mailbox-pass-123', extra: Record<string, unknown> = {}): Promise<number> {
+  const res = await api<{ id: number }>('/api/v1/mailboxes', { body: { domain_id: domainId, username, password, ...extra } })
+  if (res.status !== 201) throw new Error(`mailbox create failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.id
+}
+
+/** Asserts the flat error envelope and returns it. */
+export function expectErrorShape(body: unknown): { error: string, detail: string, code: string } {
+  const b = body as Record<string, unknown>
+  if (typeof b !== 'object' || b === null || typeof b.error !== 'string' || typeof b.detail !== 'string' || typeof b.code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(b.code)) {
+    throw new Error(`not an error envelope: ${JSON.stringify(body)}`)
+  }
+  if (Object.keys(b).length !== 3) throw new Error(`error envelope has extra keys: ${JSON.stringify(body)}`)
+  return b as { error: string, detail: string, code: string }
+}

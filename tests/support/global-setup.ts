@@ -1,0 +1,26 @@
+import type { TestProject } from 'vitest/node'
+import { createTestDatabase, makeRoot, removeRoot, startServer } from './server'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    serverUrl: string
+    serverRoot: string
+    /** Direct SQL access for assertions the API cannot show (e.g. the stored hash). */
+    databaseUrl: string
+  }
+}
+
+/** One built server for the API suite, on a fresh database (real PostgreSQL if DATABASE_URL is set, else embedded). */
+export default async function setup(project: TestProject) {
+  const db = await createTestDatabase()
+  const root = await makeRoot()
+  const server = await startServer({ root, databaseUrl: db.url })
+  project.provide('serverUrl', server.url)
+  project.provide('serverRoot', root)
+  project.provide('databaseUrl', server.databaseUrl)
+  return async () => {
+    await server.stop()
+    await db.drop()
+    removeRoot(root)
+  }
+}
