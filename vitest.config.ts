@@ -16,6 +16,11 @@ export default defineConfig({
           hookTimeout: 90_000,
         },
       },
+      {
+        // Real mail daemons (Dovecot, Postfix): `npm run test:system`, run by .ci/run after installing them.
+        extends: true,
+        test: { name: 'system', include: ['tests/system/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000, fileParallelism: false },
+      },
     ],
   },
 })
