@@ -1,19 +1,7 @@
 import { setResponseHeaders } from 'h3'
+import { contentSecurityPolicy } from '../utils/csp'
 
-// Everything the app serves is its own: scripts, styles, fonts and images come from 'self' only.
-// Inline styles are allowed because Vue's transitions set style attributes; inline scripts are not.
-const CONTENT_SECURITY_POLICY = [
-  'default-src \'self\'',
-  'script-src \'self\'',
-  'style-src \'self\' \'unsafe-inline\'',
-  'img-src \'self\' data:',
-  'font-src \'self\'',
-  'connect-src \'self\'',
-  'object-src \'none\'',
-  'base-uri \'self\'',
-  'form-action \'self\'',
-  'frame-ancestors \'none\'',
-].join('; ')
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy()
 
 /** SPEC §2 security headers on every response, pages and API alike. */
 export default defineEventHandler((event) => {
