@@ -1,10 +1,13 @@
 import type { EventHandlerRequest, H3Event } from 'h3'
-import { defineEventHandler, setResponseStatus } from 'h3'
+import { defineEventHandler, getRequestURL, setResponseStatus } from 'h3'
+import { audit } from './audit'
 import { auth } from './auth'
 import { waitForDatabase } from './db'
+import { toApiError } from './errors'
 
 // How long a request waits for the database during start-up before answering 503.
 const STARTUP_WAIT_MS = 5_000
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 interface ApiHandlerOptions {
   /** Skip authentication (sign-in, health). */
@@ -13,16 +16,56 @@ interface ApiHandlerOptions {
   status?: number
 }
 
+/** `DELETE /api/v1/domains/7` → action `DELETE /api/v1/domains/:id`, target `7`; a create's target is the new id. */
+function describe(event: H3Event, result: unknown): { action: string, target: string } {
+  const path = getRequestURL(event).pathname.replace(/\/+$/, '')
+  const ids = path.match(/\/\d+(?=\/|$)/g)?.map(s => s.slice(1)) ?? []
+  const created = (result as { id?: unknown } | undefined)?.id
+  return {
+    action: `${event.method} ${path.replace(/\/\d+(?=\/|$)/g, '/:id')}`,
+    target: ids.at(-1) ?? (created === undefined ? '' : String(created)),
+  }
+}
+
+async function record(event: H3Event, status: number, result?: unknown): Promise<void> {
+  const { action, target } = describe(event, result)
+  await audit.append({
+    time: new Date().toISOString(),
+    actor: event.context.actor?.name ?? event.context.auditActor ?? 'anonymous',
+    action,
+    target,
+    ip: event.context.clientIp ?? '',
+    status,
+  })
+}
+
+declare module 'h3' {
+  interface H3EventContext {
+    /** Who a not-yet-authenticated request claims to be (the username of a sign-in attempt). */
+    auditActor?: string
+  }
+}
+
 /**
  * Every /api/v1 handler: authenticate first (a stranger gets 401, not 400), then the handler runs.
+ * Mutating requests, failed or not, are written to the audit log before the response leaves.
  * Errors propagate to server/error.ts, which writes the one error envelope.
  */
 export function defineApiHandler<T>(handler: (event: H3Event<EventHandlerRequest>) => T | Promise<T>, options: ApiHandlerOptions = {}) {
   return defineEventHandler(async (event) => {
-    if (!options.public) event.context.actor = await auth.authenticate(event)
-    await waitForDatabase(STARTUP_WAIT_MS)
-    const result = await handler(event)
-    if (options.status) setResponseStatus(event, options.status)
-    return result
+    const audited = MUTATING.has(event.method)
+    try {
+      if (!options.public) event.context.actor = await auth.authenticate(event)
+      await waitForDatabase(STARTUP_WAIT_MS)
+      const result = await handler(event)
+      const status = options.status ?? 200
+      setResponseStatus(event, status)
+      if (audited) await record(event, status, result)
+      return result
+    }
+    catch (err) {
+      if (audited) await record(event, toApiError(err).status)
+      throw err
+    }
   })
 }

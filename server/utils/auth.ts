@@ -1,9 +1,12 @@
 import type { H3Event } from 'h3'
 import { getCookie, getHeader } from 'h3'
 import { SignJWT, jwtVerify } from 'jose'
+import { apiTokens } from './api-tokens'
 import { useConfig } from './config'
-import { apiErrors } from './errors'
+import { ApiError, apiErrors } from './errors'
+import { clientIp } from './ip'
 import { safeEqual, sha256Hex } from './secrets'
+import { securitySettings } from './security-settings'
 
 export const SESSION_COOKIE = 'mailpanel_session'
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
@@ -11,9 +14,14 @@ const ISSUER = 'backendside-mailpanel'
 
 /** Who is making the request; handlers and the audit log read it from `event.context.actor`. */
 export interface Actor {
-  kind: 'session' | 'api_key'
+  kind: 'session' | 'api_key' | 'token'
   name: string
+  /** The managed token's id when kind is 'token'. */
+  tokenId?: number
 }
+
+export const ipNotAllowed = (list: string) =>
+  new ApiError(403, 'IP_NOT_ALLOWED', 'Address not allowed', `Requests from this IP address are not in the ${list}; ask an administrator to add it.`)
 
 declare module 'h3' {
   interface H3EventContext {
@@ -50,23 +58,35 @@ export const auth = {
     }
   },
 
-  verifyApiKey(key: string): Actor | undefined {
+  /** A managed token (`bsmp_…`), else the legacy API_KEY from config.env. */
+  async verifyApiKey(key: string): Promise<Actor | undefined> {
+    const token = await apiTokens.verify(key)
+    if (token) return { kind: 'token', name: `token:${token.name}`, tokenId: token.id }
     const legacy = useConfig().apiKey
     if (legacy && safeEqual(key, legacy)) return { kind: 'api_key', name: 'API_KEY' }
     return undefined
   },
 
-  /** X-API-Key, then `Authorization: Bearer`, then the session cookie; any present-but-wrong credential is a 401. */
+  /**
+   * X-API-Key, then `Authorization: Bearer`, then the session cookie; any present-but-wrong credential
+   * is a 401. A valid one from an address outside its allowlist is a 403: X-API-Key requests are
+   * gated by api_key_whitelist, sessions by admin_login_whitelist.
+   */
   async authenticate(event: H3Event): Promise<Actor> {
+    const settings = await securitySettings.get()
+    const ip = event.context.clientIp ?? clientIp(event, settings.proxyList)
     const apiKey = getHeader(event, 'x-api-key')
     if (apiKey !== undefined) {
-      const actor = auth.verifyApiKey(apiKey)
+      // The address is checked first, so an outsider cannot even learn whether a key is valid.
+      if (!settings.apiKeyList.allows(ip)) throw ipNotAllowed('api_key_whitelist')
+      const actor = await auth.verifyApiKey(apiKey)
       if (!actor) throw apiErrors.unauthorized('The X-API-Key is not valid.')
       return actor
     }
     const bearer = /^Bearer\s+(\S+)$/i.exec(getHeader(event, 'authorization') ?? '')?.[1]
     const token = bearer ?? getCookie(event, SESSION_COOKIE)
     if (!token) throw apiErrors.unauthorized()
+    if (!settings.adminList.allows(ip)) throw ipNotAllowed('admin_login_whitelist')
     const actor = await auth.verifySession(token)
     if (!actor) throw apiErrors.unauthorized('The session is invalid or has expired; sign in again.')
     return actor

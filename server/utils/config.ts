@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { consola } from 'consola'
+import { envFile } from './env-file'
 
 const MIN_JWT_SECRET_BYTES = 32
 const DEFAULT_PORT = 8080
@@ -103,4 +104,17 @@ export function useConfig(): PanelConfig {
 export function reloadConfig(): PanelConfig {
   current = loadConfig()
   return current
+}
+
+/**
+ * Rewrites keys in config.env atomically (temp file + rename, mode 0600), keeping every other key,
+ * then reloads. Refuses keys the environment overrides: the file change would silently not apply.
+ */
+export function updateConfigFile(changes: Record<string, string>): PanelConfig {
+  const paths = resolvePaths()
+  const overridden = Object.keys(changes).filter(key => process.env[key])
+  if (overridden.length) throw new ConfigError(`${overridden.join(', ')} is set in the environment, which overrides config.env`)
+  const existing = existsSync(paths.configFile) ? envFile.parse(readFileSync(paths.configFile, 'utf8')) : {}
+  envFile.writeAtomic(paths.configFile, envFile.stringify({ ...existing, ...changes }))
+  return reloadConfig()
 }

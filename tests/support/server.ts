@@ -129,3 +129,13 @@ export async function runServerToExit(root: string, env: Record<string, string> 
 export function removeRoot(root: string): void {
   rmSync(root, { recursive: true, force: true })
 }
+
+/** Sets generous per-IP limits on a test server (its defaults are 5 sign-ins and 60 API calls a minute). */
+export async function raiseRateLimits(url: string): Promise<void> {
+  const res = await fetch(`${url}/api/v1/security/settings`, {
+    method: 'PUT',
+    headers: { 'x-api-key': LEGACY_API_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ login_rate_limit: 100_000, api_rate_limit: 1_000_000 }),
+  })
+  if (!res.ok) throw new Error(`could not raise rate limits: ${res.status} ${await res.text()}`)
+}

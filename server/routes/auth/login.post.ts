@@ -1,16 +1,20 @@
 import { setCookie } from 'h3'
 import { loginSchema } from '#shared/schemas/auth'
 import { defineApiHandler } from '../../utils/api-handler'
-import { auth, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../utils/auth'
+import { auth, ipNotAllowed, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../utils/auth'
 import { useConfig } from '../../utils/config'
 import { ApiError, apiErrors } from '../../utils/errors'
 import { passwords } from '../../utils/password'
 import { safeEqual } from '../../utils/secrets'
+import { securitySettings } from '../../utils/security-settings'
 import { readValidBody } from '../../utils/validate'
 
 /** POST /auth/login — checks the admin credentials from config.env; returns a JWT and sets the session cookie. */
 export default defineApiHandler(async (event) => {
+  const settings = await securitySettings.get()
+  if (!settings.adminList.allows(event.context.clientIp ?? '')) throw ipNotAllowed('admin_login_whitelist')
   const { username, password } = await readValidBody(event, loginSchema)
+  event.context.auditActor = username
   const config = useConfig()
   if (!config.adminPasswordHash) {
     throw new ApiError(409, 'SETUP_REQUIRED', 'Setup required', 'No admin password is configured yet; finish setup first.')

@@ -1,0 +1,14 @@
+import * as v from 'valibot'
+import { tokensDb } from '../../../../db/queries/tokens'
+import { defineApiHandler } from '../../../../utils/api-handler'
+import { pageQueryEntries, respond } from '../../../../utils/respond'
+import { getValidQuery } from '../../../../utils/validate'
+
+const query = v.strictObject(pageQueryEntries)
+
+/** GET /api/v1/admin/tokens — managed API tokens (never the token itself; `prefix` identifies it). */
+export default defineApiHandler(async (event) => {
+  const page = getValidQuery(event, query)
+  const { rows, total } = await tokensDb.list(page)
+  return respond.list(rows, page, total)
+})

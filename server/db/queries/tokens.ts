@@ -1,0 +1,46 @@
+import { useDb } from '../../utils/db'
+import type { Page } from '../../utils/respond'
+
+export interface TokenRow {
+  id: number
+  name: string
+  prefix: string
+  created_at: Date
+  last_used_at: Date | null
+}
+
+const columns = ['id', 'name', 'prefix', 'created_at', 'last_used_at'] as const
+
+export const tokensDb = {
+  async list(page: Page): Promise<{ rows: TokenRow[], total: number }> {
+    const sql = useDb()
+    const [rows, [count]] = await Promise.all([
+      sql<TokenRow[]>`SELECT ${sql(columns)} FROM api_tokens ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+      sql<{ total: number }[]>`SELECT count(*)::int AS total FROM api_tokens`,
+    ])
+    return { rows, total: count!.total }
+  },
+
+  async create(name: string, tokenHash: string, prefix: string): Promise<TokenRow> {
+    const sql = useDb()
+    const [row] = await sql<TokenRow[]>`
+      INSERT INTO api_tokens (name, token_hash, prefix) VALUES (${name}, ${tokenHash}, ${prefix}) RETURNING ${sql(columns)}`
+    return row!
+  },
+
+  async findByHash(tokenHash: string): Promise<{ id: number, name: string } | undefined> {
+    const sql = useDb()
+    const [row] = await sql<{ id: number, name: string }[]>`SELECT id, name FROM api_tokens WHERE token_hash = ${tokenHash}`
+    return row
+  },
+
+  async touch(id: number): Promise<void> {
+    await useDb()`UPDATE api_tokens SET last_used_at = now() WHERE id = ${id}`
+  },
+
+  async remove(id: number): Promise<TokenRow | undefined> {
+    const sql = useDb()
+    const [row] = await sql<TokenRow[]>`DELETE FROM api_tokens WHERE id = ${id} RETURNING ${sql(columns)}`
+    return row
+  },
+}

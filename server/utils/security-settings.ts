@@ -1,0 +1,38 @@
+import { securityDb, type SecuritySettingsRow } from '../db/queries/security'
+import { databaseInfo } from './db'
+import { IpList } from './ip'
+
+// Another panel process sharing the database sees a change within this long; this one at once.
+const CACHE_TTL_MS = 5_000
+
+export interface SecuritySettings extends SecuritySettingsRow {
+  adminList: IpList
+  apiKeyList: IpList
+  proxyList: IpList
+}
+
+const DEFAULTS: SecuritySettingsRow = { admin_login_whitelist: [], api_key_whitelist: [], login_rate_limit: 5, api_rate_limit: 60, trusted_proxies: [] }
+
+let cached: { value: SecuritySettings, expires: number } | undefined
+
+function compile(row: SecuritySettingsRow): SecuritySettings {
+  return { ...row, adminList: new IpList(row.admin_login_whitelist), apiKeyList: new IpList(row.api_key_whitelist), proxyList: new IpList(row.trusted_proxies) }
+}
+
+/** The one settings store (a DB row), read through a short cache that a write invalidates. */
+export const securitySettings = {
+  async get(): Promise<SecuritySettings> {
+    if (cached && cached.expires > Date.now()) return cached.value
+    // Before the database is up (first seconds of start-up) the defaults apply.
+    if (!databaseInfo().ready) return compile(DEFAULTS)
+    const value = compile(await securityDb.get())
+    cached = { value, expires: Date.now() + CACHE_TTL_MS }
+    return value
+  },
+
+  async update(changes: Partial<SecuritySettingsRow>): Promise<SecuritySettings> {
+    const value = compile(await securityDb.update(changes))
+    cached = { value, expires: Date.now() + CACHE_TTL_MS }
+    return value
+  },
+}
