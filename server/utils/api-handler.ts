@@ -1,7 +1,8 @@
 import type { EventHandlerRequest, H3Event } from 'h3'
-import { defineEventHandler, setResponseStatus } from 'h3'
+import { defineEventHandler, getQuery, setResponseStatus } from 'h3'
 import { auth } from './auth'
 import { waitForDatabase } from './db'
+import { apiErrors } from './errors'
 
 // How long a request waits for the database during start-up before answering 503.
 const STARTUP_WAIT_MS = 5_000
@@ -11,6 +12,8 @@ interface ApiHandlerOptions {
   public?: boolean
   /** Status for a successful response (e.g. 201 for creates). */
   status?: number
+  /** The handler validates its own query (getValidQuery); every other endpoint refuses query parameters. */
+  query?: boolean
 }
 
 /**
@@ -20,6 +23,10 @@ interface ApiHandlerOptions {
 export function defineApiHandler<T>(handler: (event: H3Event<EventHandlerRequest>) => T | Promise<T>, options: ApiHandlerOptions = {}) {
   return defineEventHandler(async (event) => {
     if (!options.public) event.context.actor = await auth.authenticate(event)
+    if (!options.query) {
+      const unexpected = Object.keys(getQuery(event))
+      if (unexpected.length) throw apiErrors.validation(`${unexpected.join(', ')}: this endpoint takes no query parameters`)
+    }
     await waitForDatabase(STARTUP_WAIT_MS)
     const result = await handler(event)
     if (options.status) setResponseStatus(event, options.status)
