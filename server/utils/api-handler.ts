@@ -1,9 +1,9 @@
 import type { EventHandlerRequest, H3Event } from 'h3'
-import { defineEventHandler, getRequestURL, setResponseStatus } from 'h3'
+import { defineEventHandler, getQuery, getRequestURL, setResponseStatus } from 'h3'
 import { audit } from './audit'
 import { auth } from './auth'
 import { waitForDatabase } from './db'
-import { toApiError } from './errors'
+import { apiErrors, toApiError } from './errors'
 
 // How long a request waits for the database during start-up before answering 503.
 const STARTUP_WAIT_MS = 5_000
@@ -14,6 +14,8 @@ interface ApiHandlerOptions {
   public?: boolean
   /** Status for a successful response (e.g. 201 for creates). */
   status?: number
+  /** The handler validates its own query (getValidQuery); every other endpoint refuses query parameters. */
+  query?: boolean
 }
 
 /** `DELETE /api/v1/domains/7` → action `DELETE /api/v1/domains/:id`, target `7`; a create's target is the new id. */
@@ -56,6 +58,10 @@ export function defineApiHandler<T>(handler: (event: H3Event<EventHandlerRequest
     const audited = MUTATING.has(event.method)
     try {
       if (!options.public) event.context.actor = await auth.authenticate(event)
+      if (!options.query) {
+        const unexpected = Object.keys(getQuery(event))
+        if (unexpected.length) throw apiErrors.validation(`${unexpected.join(', ')}: this endpoint takes no query parameters`)
+      }
       await waitForDatabase(STARTUP_WAIT_MS)
       const result = await handler(event)
       const status = options.status ?? 200

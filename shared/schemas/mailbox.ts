@@ -9,6 +9,8 @@ const MAX_PASSWORD_BYTES = 72
 export const mailboxPassword = v.pipe(
   v.string('must be a string'),
   v.minLength(MIN_PASSWORD, `must be at least ${MIN_PASSWORD} characters`),
+  // Dovecot and IMAP/SMTP AUTH cannot carry control characters: such a password could never log in.
+  v.check(s => ![...s].some(c => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7F), 'must not contain control characters'),
   v.check(s => new TextEncoder().encode(s).length <= MAX_PASSWORD_BYTES, `must be at most ${MAX_PASSWORD_BYTES} bytes`),
 )
 

@@ -7,6 +7,7 @@
 //   deep      GET /api/v1/mailboxes?limit=50&page=1990 (near the end: OFFSET 99,450)
 //   shallow   GET /api/v1/mailboxes?limit=50&page=1
 //   domain    GET /api/v1/mailboxes?domain_id=<random>&limit=50
+//   baseline  GET /api/v1/me (authenticated, no database): the HTTP stack's ceiling on this machine
 // For each: average req/s, p50/p99 latency, non-2xx count and the server's RSS afterwards.
 // Results go to the terminal and to tests/bench/results/api-<ISO date>.json.
 //
@@ -17,7 +18,7 @@ import { spawn } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { hash } from '@node-rs/bcrypt'
@@ -210,11 +211,13 @@ function scenarios(ids) {
     { key: 'deep', title: `GET /mailboxes?page=${DEEP_PAGE}`, path: `/api/v1/mailboxes?limit=${PAGE_LIMIT}&page=${DEEP_PAGE}` },
     { key: 'shallow', title: 'GET /mailboxes?page=1', path: `/api/v1/mailboxes?limit=${PAGE_LIMIT}&page=1` },
     { key: 'domain', title: 'GET /mailboxes?domain_id=<rnd>', setupRequest: req => ({ ...req, path: `/api/v1/mailboxes?domain_id=${domainId()}&limit=${PAGE_LIMIT}` }) },
+    { key: 'baseline', title: 'GET /me (no DB, reference)', path: '/api/v1/me' },
   ]
 }
 
 function cannon(url, scenario, duration) {
-  const request = { method: 'GET', path: scenario.path ?? '/', setupRequest: scenario.setupRequest }
+  const request = { method: 'GET', path: scenario.path ?? '/' }
+  if (scenario.setupRequest) request.setupRequest = scenario.setupRequest
   return autocannon({
     url,
     connections: CONNECTIONS,
@@ -243,6 +246,16 @@ async function measure(server, scenario) {
 }
 
 // ---------------------------------------------------------------- report
+
+/** The server, PostgreSQL and autocannon share this machine: its size and load bound every figure. */
+function machine() {
+  return { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? '?', loadavg1m: Math.round(loadavg()[0] * 100) / 100 }
+}
+
+function printMachine(m) {
+  console.log(`Machine: ${m.cpus} CPUs (${m.cpuModel}), load average ${m.loadavg1m}; server, PostgreSQL and autocannon all run here`)
+  if (m.loadavg1m > m.cpus / 2) console.warn(`!!! The machine is already busy (load ${m.loadavg1m} on ${m.cpus} CPUs): expect low, noisy figures !!!`)
+}
 
 function verdict(result) {
   const target = TARGETS[result.key]
@@ -299,6 +312,8 @@ function onSignal(cleanup) {
 
 async function run(state) {
   const startedAt = new Date().toISOString()
+  const host = machine()
+  printMachine(host)
   state.db = await createDatabase()
   state.root = await makeRoot()
   console.log(`Database ${state.db.name}; starting the built server…`)
@@ -323,6 +338,7 @@ async function run(state) {
   const report = {
     startedAt,
     node: process.version,
+    machine: host,
     config: { domains: DOMAINS, mailboxesPerDomain: MAILBOXES_PER_DOMAIN, connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, deepPage: DEEP_PAGE, pageLimit: PAGE_LIMIT },
     seedMs: seeded.ms,
     targets: Object.fromEntries(results.filter(r => TARGETS[r.key]).map(r => [r.key, { target: TARGETS[r.key].label, pass: TARGETS[r.key].met(r) }])),

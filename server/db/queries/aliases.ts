@@ -34,7 +34,7 @@ export const aliasesDb = {
     if (filter.domainId !== undefined) parts.push(sql`a.domain_id = ${filter.domainId}`)
     if (filter.search) {
       const pattern = containsPattern(filter.search)
-      parts.push(sql`(a.local_part || '@' || d.name ILIKE ${pattern} OR array_to_string(a.destinations, ',') ILIKE ${pattern})`)
+      parts.push(sql`(a.local_part || '@' || d.name ILIKE ${pattern} OR EXISTS (SELECT 1 FROM unnest(a.destinations) dest WHERE dest ILIKE ${pattern}))`)
     }
     const where = parts.length ? sql`WHERE ${parts.reduce((acc, p) => sql`${acc} AND ${p}`)}` : sql``
     const [rows, [count]] = await Promise.all([

@@ -43,35 +43,52 @@ const select = (sql: Sql, table: Fragment) => sql`
          coalesce(m.quota_mb, d.quota_mb, s.quota_mb) AS quota_mb, m.active, m.created_at, m.updated_at
   FROM ${table} m JOIN domains d ON d.id = m.domain_id CROSS JOIN server_settings s`
 
-function whereClause(sql: Sql, filter: MailboxFilter) {
-  const parts = []
-  if (filter.domainId !== undefined) parts.push(sql`m.domain_id = ${filter.domainId}`)
+/** Ids of one page, in address order (domain name, then local part), plus the total. */
+async function pageIds(sql: Sql, page: Page, filter: MailboxFilter): Promise<{ ids: Fragment, total: Promise<number> }> {
+  const offset = (page.page - 1) * page.limit
   if (filter.search) {
     const pattern = containsPattern(filter.search)
-    parts.push(sql`(m.username || '@' || d.name ILIKE ${pattern} OR m.name ILIKE ${pattern})`)
+    const where = sql`WHERE (m.username || '@' || d.name ILIKE ${pattern} OR m.name ILIKE ${pattern})
+      ${filter.domainId === undefined ? sql`` : sql`AND m.domain_id = ${filter.domainId}`}`
+    return {
+      ids: sql`SELECT m.id FROM mailboxes m JOIN domains d ON d.id = m.domain_id ${where}
+               ORDER BY d.name, m.username LIMIT ${page.limit} OFFSET ${offset}`,
+      total: sql<{ n: number }[]>`SELECT count(*)::int AS n FROM mailboxes m JOIN domains d ON d.id = m.domain_id ${where}`.then(r => r[0]!.n),
+    }
   }
-  if (!parts.length) return sql``
-  return sql`WHERE ${parts.reduce((acc, part) => sql`${acc} AND ${part}`)}`
+  if (filter.domainId !== undefined) {
+    // Walks the (domain_id, username) unique index; the total is the trigger-kept count.
+    return {
+      ids: sql`SELECT id FROM mailboxes WHERE domain_id = ${filter.domainId} ORDER BY username LIMIT ${page.limit} OFFSET ${offset}`,
+      total: sql<{ n: number }[]>`SELECT coalesce(max(mailbox_count), 0)::int AS n FROM domains WHERE id = ${filter.domainId}`.then(r => r[0]!.n),
+    }
+  }
+  // Unfiltered: a running sum of per-domain counts finds the domains this page spans, so a deep
+  // page costs one pass over the domains plus an index probe per spanned domain, not OFFSET rows.
+  return {
+    ids: sql`
+      SELECT m.id FROM (
+        SELECT id, name, sum(mailbox_count) OVER (ORDER BY name) - mailbox_count AS before, mailbox_count FROM domains
+      ) span
+      CROSS JOIN LATERAL (
+        SELECT id, username FROM mailboxes WHERE domain_id = span.id ORDER BY username
+        OFFSET greatest(${offset} - span.before, 0) LIMIT ${page.limit}
+      ) m
+      WHERE span.before + span.mailbox_count > ${offset} AND span.before < ${offset + page.limit}
+      ORDER BY span.name, m.username LIMIT ${page.limit}`,
+    total: sql<{ n: number }[]>`SELECT coalesce(sum(mailbox_count), 0)::int AS n FROM domains`.then(r => r[0]!.n),
+  }
 }
 
 export const mailboxesDb = {
-  /**
-   * Newest-first would make deep pages shift while mail admins page through; id order is stable.
-   * The page's ids come from an index-only scan, then only those rows are joined (a deferred join).
-   */
   async list(page: Page, filter: MailboxFilter): Promise<{ rows: MailboxRow[], total: number }> {
     const sql = useDb()
-    const offset = (page.page - 1) * page.limit
-    const where = whereClause(sql, filter)
-    const needsJoin = Boolean(filter.search)
-    const from = needsJoin ? sql`mailboxes m JOIN domains d ON d.id = m.domain_id` : sql`mailboxes m`
-    const [rows, [count]] = await Promise.all([
-      sql<MailboxRow[]>`
-        WITH page AS (SELECT m.id FROM ${from} ${where} ORDER BY m.id LIMIT ${page.limit} OFFSET ${offset})
-        ${select(sql, sql`mailboxes`)} JOIN page ON page.id = m.id ORDER BY m.id`,
-      sql<{ total: number }[]>`SELECT count(*)::int AS total FROM ${from} ${where}`,
+    const { ids, total } = await pageIds(sql, page, filter)
+    const [rows, count] = await Promise.all([
+      sql<MailboxRow[]>`WITH page AS (${ids}) ${select(sql, sql`mailboxes`)} JOIN page ON page.id = m.id ORDER BY d.name, m.username`,
+      total,
     ])
-    return { rows, total: count!.total }
+    return { rows, total: count }
   },
 
   async get(id: number): Promise<MailboxRow | undefined> {

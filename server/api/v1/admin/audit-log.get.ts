@@ -16,4 +16,4 @@ export default defineApiHandler(async (event) => {
   const { page, limit, ...filter } = getValidQuery(event, query)
   const entries = await audit.read(filter)
   return respond.list(entries.slice((page - 1) * limit, page * limit), { page, limit }, entries.length)
-})
+}, { query: true })

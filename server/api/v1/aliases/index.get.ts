@@ -15,4 +15,4 @@ export default defineApiHandler(async (event) => {
   const { page, limit, domain_id, search } = getValidQuery(event, query)
   const { rows, total } = await aliasesDb.list({ page, limit }, { domainId: domain_id, search: search || undefined })
   return respond.list(rows, { page, limit }, total)
-})
+}, { query: true })

@@ -11,4 +11,4 @@ export default defineApiHandler(async (event) => {
   const { page, limit, search } = getValidQuery(event, query)
   const { rows, total } = await domainsDb.list({ page, limit }, search || undefined)
   return respond.list(rows, { page, limit }, total)
-})
+}, { query: true })

@@ -11,4 +11,4 @@ export default defineApiHandler(async (event) => {
   const page = getValidQuery(event, query)
   const { rows, total } = await tokensDb.list(page)
   return respond.list(rows, page, total)
-})
+}, { query: true })
