@@ -3,10 +3,12 @@ import { domainsDb } from '../../../db/queries/domains'
 import { defineApiHandler } from '../../../utils/api-handler'
 import { respond } from '../../../utils/respond'
 import { readValidBody } from '../../../utils/validate'
+import { webhooks } from '../../../utils/webhooks'
 
 /** POST /api/v1/domains — adds a virtual domain; 409 DOMAIN_EXISTS if the name is taken. */
 export default defineApiHandler(async (event) => {
   const input = await readValidBody(event, domainCreateSchema)
   const domain = await domainsDb.create(input)
+  await webhooks.emit('domain.created', domain)
   return respond.message(`Domain ${domain.name} created`, { id: domain.id })
 }, { status: 201 })

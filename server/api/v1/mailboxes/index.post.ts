@@ -5,6 +5,7 @@ import { defineApiHandler } from '../../../utils/api-handler'
 import { passwords } from '../../../utils/password'
 import { respond } from '../../../utils/respond'
 import { readValidBody } from '../../../utils/validate'
+import { webhooks } from '../../../utils/webhooks'
 
 /** POST /api/v1/mailboxes — creates a mailbox; `username` may be `user` or `user@<its domain>`. */
 export default defineApiHandler(async (event) => {
@@ -18,5 +19,6 @@ export default defineApiHandler(async (event) => {
     quotaMb: input.quota_mb,
     active: input.active,
   })
+  await webhooks.emit('mailbox.created', mailbox)
   return respond.message(`Mailbox ${mailbox.address} created`, { id: mailbox.id })
 }, { status: 201 })

@@ -1,0 +1,11 @@
+import { webhooksDb } from '../../../../db/queries/webhooks'
+import { defineApiHandler } from '../../../../utils/api-handler'
+import { apiErrors } from '../../../../utils/errors'
+import { getIdParam } from '../../../../utils/validate'
+
+/** GET /api/v1/admin/webhooks/:id — the webhook with its last delivery status (never the secret). */
+export default defineApiHandler(async (event) => {
+  const webhook = await webhooksDb.get(getIdParam(event))
+  if (!webhook) throw apiErrors.notFound('WEBHOOK')
+  return webhook
+})
