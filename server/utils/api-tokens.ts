@@ -49,4 +49,10 @@ export const apiTokens = {
     lastTouched.delete(id)
     return row
   },
+
+  /** Forgets every cached token (after a restore replaced the table: a removed token must fail at once). */
+  clearCache(): void {
+    cache.clear()
+    lastTouched.clear()
+  },
 }

@@ -35,4 +35,9 @@ export const securitySettings = {
     cached = { value, expires: Date.now() + CACHE_TTL_MS }
     return value
   },
+
+  /** Forgets the cached row (after a restore replaced it), so the next request reads the new one. */
+  invalidate(): void {
+    cached = undefined
+  },
 }

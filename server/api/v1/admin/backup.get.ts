@@ -1,0 +1,27 @@
+import { setResponseHeaders } from 'h3'
+import * as v from 'valibot'
+import { defineApiHandler } from '../../../utils/api-handler'
+import { audit } from '../../../utils/audit'
+import { backup } from '../../../services/backup'
+import { getValidQuery } from '../../../utils/validate'
+
+const query = v.strictObject({
+  include_audit: v.optional(v.picklist(['true', 'false'], 'must be true or false'), 'false'),
+})
+
+/**
+ * GET /api/v1/admin/backup — a gzip archive (`.json.gz`) of the database content and config.env
+ * (`?include_audit=true` adds the audit log). It holds password hashes and secrets: never cached, and
+ * every download is written to the audit log.
+ */
+export default defineApiHandler(async (event) => {
+  const { include_audit } = getValidQuery(event, query)
+  const { bytes, fileName } = await backup.create({ includeAudit: include_audit === 'true' })
+  await audit.append({ time: new Date().toISOString(), actor: event.context.actor!.name, action: 'GET /api/v1/admin/backup', target: fileName, ip: event.context.clientIp ?? '', status: 200 })
+  setResponseHeaders(event, {
+    'Content-Type': 'application/gzip',
+    'Content-Disposition': `attachment; filename="${fileName}"`,
+    'Cache-Control': 'no-store',
+  })
+  return bytes
+}, { query: true })

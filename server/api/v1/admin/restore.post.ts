@@ -1,0 +1,15 @@
+import { defineApiHandler } from '../../../utils/api-handler'
+import { backup } from '../../../services/backup'
+import { respond } from '../../../utils/respond'
+
+/**
+ * POST /api/v1/admin/restore — replaces all panel data and config.env with a backup archive's (raw
+ * gzip body); the archive is validated in full first and applied in one transaction → `{message, restored, files}`.
+ */
+export default defineApiHandler(async (event) => {
+  const { bytes, kind } = await backup.readUpload(event)
+  const document = await backup.validate(bytes, kind)
+  const { createdAt, restored, files } = await backup.restore(document)
+  const note = document.files['audit.log'] === undefined ? '' : '; its audit.log is kept in the archive only (the live audit log is append-only)'
+  return respond.message(`Backup of ${createdAt} restored${note}`, { restored, files })
+})

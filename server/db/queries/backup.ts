@@ -1,0 +1,72 @@
+import type { JSONValue } from 'postgres'
+import { BACKUP_TABLE_NAMES, backupColumns, type BackupTableName, type BackupTables } from '#shared/schemas/backup'
+import { useDb } from '../../utils/db'
+
+// Tables whose `id` is an identity column: after a restore their sequences continue above the restored ids.
+const IDENTITY_TABLES = ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webhooks'] as const
+// Emptied with the archived tables but never archived: pending deliveries for webhooks that are about to be replaced.
+const TRANSIENT_TABLES = ['webhook_deliveries'] as const
+// A restore waits this long for a lock (a long request holding a row) before giving up with a 503.
+const LOCK_TIMEOUT = '30s'
+
+export type RestoreCounts = Record<BackupTableName, number>
+
+export const backupDb = {
+  /** Migrations applied to this database in byte order (what an archive's schema_versions must equal, whatever either server's collation). */
+  async appliedMigrations(): Promise<string[]> {
+    const rows = await useDb()<{ version: string }[]>`SELECT version FROM schema_migrations ORDER BY version COLLATE "C"`
+    return rows.map(r => r.version)
+  },
+
+  /**
+   * Every archived table in one REPEATABLE READ snapshot, so a mailbox never appears without its
+   * domain however busy the panel is. PostgreSQL writes the rows as JSON itself (timestamps with
+   * microseconds, in UTC), so nothing is rounded on the way through JavaScript.
+   */
+  async snapshot(): Promise<{ schemaVersions: string[], tables: BackupTables }> {
+    return useDb().begin('isolation level repeatable read read only', async (tx) => {
+      await tx`SET LOCAL timezone = 'UTC'`
+      const versions = await tx<{ version: string }[]>`SELECT version FROM schema_migrations ORDER BY version COLLATE "C"`
+      const tables: Record<string, unknown[]> = {}
+      for (const name of BACKUP_TABLE_NAMES) {
+        const [row] = await tx<{ rows: unknown[] }[]>`
+          SELECT coalesce(json_agg(t ORDER BY t.id), '[]'::json) AS rows
+          FROM (SELECT ${tx(backupColumns(name))} FROM ${tx(name)}) t`
+        tables[name] = row!.rows
+      }
+      return { schemaVersions: versions.map(r => r.version), tables: tables as BackupTables }
+    })
+  },
+
+  /**
+   * Replaces the content of every archived table in one transaction: empty them, insert the
+   * archive's rows with their own ids, move the identity sequences past them, then run
+   * `beforeCommit` (the file writes) so a failure there still rolls everything back.
+   * No CASCADE: a table added later that references these would make TRUNCATE fail loudly
+   * instead of being emptied without being restored.
+   */
+  async replaceAll(tables: BackupTables, beforeCommit: () => Promise<void>): Promise<RestoreCounts> {
+    return useDb().begin(async (tx) => {
+      await tx`SELECT set_config('lock_timeout', ${LOCK_TIMEOUT}, true)`
+      const emptied: string[] = [...BACKUP_TABLE_NAMES, ...TRANSIENT_TABLES]
+      await tx`TRUNCATE ${tx(emptied)} RESTART IDENTITY`
+      const counts = {} as RestoreCounts
+      for (const name of BACKUP_TABLE_NAMES) {
+        const columns = backupColumns(name)
+        const rows = tables[name]
+        counts[name] = rows.length
+        if (!rows.length) continue
+        // jsonb_populate_recordset casts each member to the column's own type: text[] from JSON
+        // arrays, timestamptz from the ISO strings, exactly as the snapshot wrote them.
+        await tx`
+          INSERT INTO ${tx(name)} (${tx(columns)}) OVERRIDING SYSTEM VALUE
+          SELECT ${tx(columns)} FROM jsonb_populate_recordset(NULL::${tx(name)}, ${tx.json(rows as unknown as JSONValue)})`
+      }
+      for (const name of IDENTITY_TABLES) {
+        await tx`SELECT setval(pg_get_serial_sequence(${name}, 'id'), coalesce(max(id), 0) + 1, false) FROM ${tx(name)}`
+      }
+      await beforeCommit()
+      return counts
+    })
+  },
+}

@@ -1,0 +1,163 @@
+import * as v from 'valibot'
+import { ADDRESS_RE, DOMAIN_NAME_RE, id, LOCAL_PART_RE, MAX_LOCAL_PART } from './common'
+import { LIMIT_KEYS, limitFields, type LimitKey } from './limits'
+import { isIpOrCidr } from './security'
+
+/**
+ * The backup archive (gzip of one JSON document). Rows are validated against what the database
+ * and the mail daemons accept, never transformed: the checksum covers the document as written,
+ * and a restored row must be byte-for-byte the row that was backed up.
+ */
+export const BACKUP_FORMAT = 'backendside-mailpanel-backup'
+export const BACKUP_VERSION = 1
+
+const MAX_LIST_ENTRIES = 1000
+const MAX_DESTINATIONS = 1000
+const MAX_WEBHOOK_URL = 2048
+const MAX_WEBHOOK_SECRET = 256
+// Delivery errors are free text from the receiver; generous, but bounded.
+const MAX_FREE_TEXT = 65_536
+const MAX_CONFIG_FILE_BYTES = 64 * 1024
+const MAX_FIREWALL_FILE_BYTES = 1024 * 1024
+
+/** What PostgreSQL's to_json writes for timestamptz (`2026-05-28T10:00:00.123456+00:00`), or JavaScript's toISOString. */
+const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/
+/** Dovecot's bcrypt form, as the mailboxes.password CHECK and the SQL passdb expect it. */
+export const MAILBOX_HASH_RE = /^\{BLF-CRYPT\}\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$/
+export const BCRYPT_RE = /^\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$/
+const SHA256_HEX_RE = /^[0-9a-f]{64}$/
+const EVENT_RE = /^[a-z]+\.[a-z]+$/
+
+const timestamp = v.pipe(v.string('must be a timestamp string'), v.regex(TIMESTAMP_RE, 'must be an ISO 8601 timestamp'), v.check(s => !Number.isNaN(Date.parse(s)), 'must be a real date'))
+const text = (max: number) => v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`))
+const intIn = (min: number, max: number) => v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`))
+
+// Names go into Maildir paths and Postfix maps: the API's own rules, so a restore cannot smuggle in what a create would refuse.
+const domainName = v.pipe(v.string('must be a string'), v.regex(DOMAIN_NAME_RE, 'must be a lower-case domain name'))
+const localPart = v.pipe(v.string('must be a string'), v.maxLength(MAX_LOCAL_PART), v.regex(LOCAL_PART_RE, 'must be a valid lower-case local part'))
+const aliasLocalPart = v.union([v.literal(''), localPart], 'must be a valid lower-case local part, or "" for a catch-all')
+const address = v.pipe(v.string('must be a string'), v.maxLength(254), v.regex(ADDRESS_RE, 'must be a lower-case email address'))
+const ipList = v.pipe(
+  v.array(v.pipe(v.string(), v.check(isIpOrCidr, 'each entry must be an IP address or CIDR'))),
+  v.maxLength(MAX_LIST_ENTRIES, `at most ${MAX_LIST_ENTRIES} entries`),
+)
+
+const overrideEntries = Object.fromEntries(LIMIT_KEYS.map(k => [k, v.nullable(limitFields[k])])) as {
+  [K in LimitKey]: v.NullableSchema<(typeof limitFields)[K], undefined>
+}
+
+export const serverSettingsRow = v.strictObject({ id: v.literal(true), ...limitFields, updated_at: timestamp })
+
+export const domainRow = v.strictObject({
+  id,
+  name: domainName,
+  description: text(500),
+  active: v.boolean(),
+  ...overrideEntries,
+  created_at: timestamp,
+  updated_at: timestamp,
+})
+
+export const mailboxRow = v.strictObject({
+  id,
+  domain_id: id,
+  username: localPart,
+  password: v.pipe(v.string('must be a string'), v.regex(MAILBOX_HASH_RE, 'must be a {BLF-CRYPT} bcrypt hash')),
+  name: text(255),
+  active: v.boolean(),
+  ...overrideEntries,
+  created_at: timestamp,
+  updated_at: timestamp,
+})
+
+export const aliasRow = v.strictObject({
+  id,
+  domain_id: id,
+  local_part: aliasLocalPart,
+  destinations: v.pipe(v.array(address), v.minLength(1, 'must name at least one address'), v.maxLength(MAX_DESTINATIONS)),
+  active: v.boolean(),
+  created_at: timestamp,
+  updated_at: timestamp,
+})
+
+export const securitySettingsRow = v.strictObject({
+  id: v.literal(true),
+  admin_login_whitelist: ipList,
+  api_key_whitelist: ipList,
+  login_rate_limit: intIn(1, 100_000),
+  api_rate_limit: intIn(1, 1_000_000),
+  trusted_proxies: ipList,
+  updated_at: timestamp,
+})
+
+export const apiTokenRow = v.strictObject({
+  id,
+  name: v.pipe(text(100), v.minLength(1, 'is required')),
+  token_hash: v.pipe(v.string('must be a string'), v.regex(SHA256_HEX_RE, 'must be a SHA-256 hex digest')),
+  prefix: text(32),
+  created_at: timestamp,
+  last_used_at: v.nullable(timestamp),
+})
+
+export const webhookRow = v.strictObject({
+  id,
+  url: v.pipe(text(MAX_WEBHOOK_URL), v.regex(/^https?:\/\//, 'must be an http(s) URL')),
+  secret: v.nullable(v.pipe(text(MAX_WEBHOOK_SECRET), v.minLength(1, 'must not be empty'))),
+  events: v.pipe(v.array(v.pipe(v.string(), v.regex(EVENT_RE, 'must be an event name such as domain.created'))), v.minLength(1, 'must name at least one event')),
+  created_at: timestamp,
+  last_delivery_at: v.nullable(timestamp),
+  last_status: v.nullable(text(32)),
+  last_error: v.nullable(text(MAX_FREE_TEXT)),
+})
+
+/** In insert order (parents before children). webhook_deliveries is a transient outbox and never archived. */
+export const BACKUP_TABLES = {
+  server_settings: serverSettingsRow,
+  security_settings: securitySettingsRow,
+  domains: domainRow,
+  mailboxes: mailboxRow,
+  aliases: aliasRow,
+  api_tokens: apiTokenRow,
+  webhooks: webhookRow,
+}
+
+export type BackupTableName = keyof typeof BACKUP_TABLES
+export const BACKUP_TABLE_NAMES = Object.keys(BACKUP_TABLES) as BackupTableName[]
+
+/**
+ * Columns deliberately left out: derived from other rows and kept by triggers, so the restore
+ * rebuilds them (inserting the archived value as well would count every mailbox twice).
+ */
+export const DERIVED_COLUMNS: Partial<Record<BackupTableName, string[]>> = { domains: ['mailbox_count'] }
+
+/** The archived columns of each table: exactly the keys of its row schema. */
+export const backupColumns = (table: BackupTableName): string[] => Object.keys(BACKUP_TABLES[table].entries)
+
+const configFile = v.pipe(v.string('must be a string'), v.check(s => new TextEncoder().encode(s).length <= MAX_CONFIG_FILE_BYTES, `must be at most ${MAX_CONFIG_FILE_BYTES} bytes`))
+
+export const backupDocumentSchema = v.strictObject({
+  format: v.literal(BACKUP_FORMAT),
+  version: v.literal(BACKUP_VERSION),
+  created_at: timestamp,
+  schema_versions: v.array(v.pipe(v.string(), v.maxLength(200))),
+  tables: v.strictObject({
+    server_settings: v.pipe(v.array(serverSettingsRow), v.length(1, 'must hold exactly one row')),
+    security_settings: v.pipe(v.array(securitySettingsRow), v.length(1, 'must hold exactly one row')),
+    domains: v.array(domainRow),
+    mailboxes: v.array(mailboxRow),
+    aliases: v.array(aliasRow),
+    api_tokens: v.array(apiTokenRow),
+    webhooks: v.array(webhookRow),
+  }),
+  files: v.strictObject({
+    'config.env': configFile,
+    // Kept for the record; never written back (the live audit log is append-only).
+    'audit.log': v.optional(v.string('must be a string')),
+    'firewall.json': v.optional(v.pipe(v.string('must be a string'), v.maxLength(MAX_FIREWALL_FILE_BYTES))),
+  }),
+  sha256: v.pipe(v.string('must be a string'), v.regex(SHA256_HEX_RE, 'must be a SHA-256 hex digest')),
+})
+
+export type BackupDocument = v.InferOutput<typeof backupDocumentSchema>
+export type BackupTables = BackupDocument['tables']
+export type BackupFiles = BackupDocument['files']
