@@ -2,6 +2,11 @@ import { fileURLToPath } from 'node:url'
 import pkg from './package.json'
 
 const BUILD_NUMBER = '057'
+// `npm run bench:middleware` builds a second, bench-only server (.output-bench/) with one extra route
+// that serves a mailbox WITHOUT the auth/rate-limit/allowlist/audit chain, to measure what the chain
+// costs. The shipped build never contains it.
+const benchBuild = process.env.MAILPANEL_BENCH_BUILD === '1'
+const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
 export default defineNuxtConfig({
   modules: ['@nuxt/eslint'],
@@ -18,11 +23,16 @@ export default defineNuxtConfig({
   dir: { app: 'app' },
   // Top-level pages/, components/, composables/ (the project layout), not Nuxt 4's app/ folder.
   srcDir: '.',
+  buildDir: benchBuild ? '.nuxt-bench' : '.nuxt',
   compatibilityDate: '2026-05-01',
   nitro: {
     preset: 'node-server',
+    ...(benchBuild && {
+      output: { dir: fromRoot('./.output-bench') },
+      handlers: [{ route: '/__bench/mailboxes/:id', method: 'get', handler: fromRoot('./tests/bench/bare-mailbox.get.ts') }],
+    }),
     experimental: { tasks: true },
-    serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/db/migrations', import.meta.url)) }],
+    serverAssets: [{ baseName: 'migrations', dir: fromRoot('./server/db/migrations') }],
     // PGlite loads its WASM and data bundle relative to its own files: keep it a real package.
     externals: { external: ['@electric-sql/pglite', '@electric-sql/pglite-socket'] },
   },
@@ -33,7 +43,7 @@ export default defineNuxtConfig({
     // envelope, everything else falls through to Nuxt's error page.
     'nitro:config'(config) {
       const existing = config.errorHandler ? [config.errorHandler].flat() : []
-      config.errorHandler = [fileURLToPath(new URL('./server/error.ts', import.meta.url)), ...existing]
+      config.errorHandler = [fromRoot('./server/error.ts'), ...existing]
     },
   },
   eslint: { config: { stylistic: true } },
