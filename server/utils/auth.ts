@@ -56,7 +56,7 @@ export const auth = {
     return undefined
   },
 
-  /** X-API-Key, then `Authorization: Bearer`, then the session cookie; any present-but-wrong credential is a 401. */
+  /** X-API-Key (which then decides alone), else `Authorization: Bearer`, else the session cookie; a wrong credential is a 401. */
   async authenticate(event: H3Event): Promise<Actor> {
     const apiKey = getHeader(event, 'x-api-key')
     if (apiKey !== undefined) {
