@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import pkg from './package.json'
+import { SECURITY_HEADERS } from './server/utils/csp'
 
 const BUILD_NUMBER = '057'
 // `npm run bench:middleware` builds a second, bench-only server (.output-bench/) with one extra route
@@ -24,6 +25,8 @@ export default defineNuxtConfig({
   // Top-level pages/, components/, composables/ (the project layout), not Nuxt 4's app/ folder.
   srcDir: '.',
   buildDir: benchBuild ? '.nuxt-bench' : '.nuxt',
+  // Route rules run before Nitro serves static assets, so the security headers cover those too.
+  routeRules: { '/**': { headers: SECURITY_HEADERS } },
   compatibilityDate: '2026-05-01',
   nitro: {
     preset: 'node-server',

@@ -1,13 +1,18 @@
 import { consola } from 'consola'
-import { getRequestURL, send, setResponseHeader, setResponseStatus } from 'h3'
+import { getRequestHeader, getRequestURL, send, setResponseHeader, setResponseStatus } from 'h3'
 import { ApiError, scrubSecrets, toApiError } from './utils/errors'
 
 const API_PATH = /^\/(?:api|auth)(?:\/|$)/
 
-/** Writes the flat `{error, detail, code}` envelope for API paths; pages fall through to Nuxt's handler. */
+/**
+ * Writes the flat `{error, detail, code}` envelope for API paths and for any request that does not
+ * ask for HTML; a browser asking for a page falls through to Nuxt's error page.
+ */
 export default defineNitroErrorHandler((error, event) => {
-  if (!API_PATH.test(getRequestURL(event).pathname)) return
-  const cause = error.cause ?? error
+  const wantsPage = (getRequestHeader(event, 'accept') ?? '').includes('text/html')
+  if (!API_PATH.test(getRequestURL(event).pathname) && wantsPage) return
+  // h3 wraps what a handler throws; a non-Error cause (e.g. the page renderer's 404 data) is not ours.
+  const cause = error.cause instanceof Error ? error.cause : error
   const apiError = cause instanceof ApiError ? cause : toApiError(cause)
   if (apiError.status >= 500) {
     const stack = cause instanceof Error ? cause.stack ?? cause.message : String(cause)

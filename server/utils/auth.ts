@@ -68,9 +68,10 @@ export const auth = {
   },
 
   /**
-   * X-API-Key, then `Authorization: Bearer`, then the session cookie; any present-but-wrong credential
-   * is a 401. A valid one from an address outside its allowlist is a 403: X-API-Key requests are
-   * gated by api_key_whitelist, sessions by admin_login_whitelist.
+   * X-API-Key (which then decides alone), else `Authorization: Bearer`, else the session cookie; a
+   * wrong credential is a 401. A request from an address outside its allowlist is a 403 before any
+   * credential is checked: X-API-Key requests are gated by api_key_whitelist, sessions by
+   * admin_login_whitelist.
    */
   async authenticate(event: H3Event): Promise<Actor> {
     const settings = await securitySettings.get()

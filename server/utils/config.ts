@@ -62,10 +62,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PanelConfig {
   const paths = resolvePaths(env.MAILPANEL_ROOT)
   migrateLegacyEnv(paths)
   const file = existsSync(paths.configFile) ? envFile.parse(readFileSync(paths.configFile, 'utf8')) : {}
-  const get = (key: string): string | undefined => {
-    const value = env[key] ?? file[key]
-    return value === '' ? undefined : value
-  }
+  // An empty value counts as unset, in the environment and in the file alike.
+  const get = (key: string): string | undefined => (env[key] || file[key]) || undefined
 
   const jwtSecret = get('JWT_SECRET')
   if (!jwtSecret) throw new ConfigError(`JWT_SECRET is not set (in ${paths.configFile} or the environment); refusing to start`)

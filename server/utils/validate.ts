@@ -10,7 +10,9 @@ const MAX_ISSUES_REPORTED = 3
 function describeIssues(issues: v.BaseIssue<unknown>[]): string {
   return issues.slice(0, MAX_ISSUES_REPORTED).map((issue) => {
     const path = v.getDotPath(issue)
-    return path ? `${path}: ${issue.message}` : issue.message
+    // valibot's default messages end in `but received "<the value>"`: never send a value back.
+    const message = issue.message.replace(/,?\s*but received .*$/s, '')
+    return path ? `${path}: ${message}` : message
   }).join('; ')
 }
 

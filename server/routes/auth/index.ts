@@ -1,0 +1,2 @@
+// /auth — the bare prefix: a JSON 404 like any unknown API path.
+export { default } from '../../api/[...]'
