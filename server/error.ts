@@ -1,6 +1,7 @@
 import { consola } from 'consola'
-import { getRequestHeader, getRequestURL, send, setResponseHeader, setResponseStatus } from 'h3'
+import { getRequestHeader, send, setResponseHeader, setResponseStatus } from 'h3'
 import { ApiError, scrubSecrets, toApiError } from './utils/errors'
+import { requestPath } from './utils/request-path'
 
 const API_PATH = /^\/(?:api|auth)(?:\/|$)/
 
@@ -10,7 +11,7 @@ const API_PATH = /^\/(?:api|auth)(?:\/|$)/
  */
 export default defineNitroErrorHandler((error, event) => {
   const wantsPage = (getRequestHeader(event, 'accept') ?? '').includes('text/html')
-  if (!API_PATH.test(getRequestURL(event).pathname) && wantsPage) return
+  if (!API_PATH.test(requestPath(event)) && wantsPage) return
   // h3 wraps what a handler throws; a non-Error cause (e.g. the page renderer's 404 data) is not ours.
   const cause = error.cause instanceof Error ? error.cause : error
   const apiError = cause instanceof ApiError ? cause : toApiError(cause)

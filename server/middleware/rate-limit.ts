@@ -1,7 +1,7 @@
-import { getRequestURL } from 'h3'
 import { ApiError } from '../utils/errors'
 import { clientIp } from '../utils/ip'
 import { RateLimiter } from '../utils/rate-limit'
+import { requestPath } from '../utils/request-path'
 import { securitySettings } from '../utils/security-settings'
 
 const RETRY_AFTER_SECONDS = '60'
@@ -19,7 +19,7 @@ declare module 'h3' {
 
 /** Per-IP token buckets: sign-in (default 5/min) and the API (default 60/min), tunable in security settings. */
 export default defineEventHandler(async (event) => {
-  const path = getRequestURL(event).pathname
+  const path = requestPath(event)
   const isLogin = LOGIN_PATH.test(path)
   if (!isLogin && !API_PATH.test(path)) return
   const settings = await securitySettings.get()

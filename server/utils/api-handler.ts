@@ -1,9 +1,11 @@
 import type { EventHandlerRequest, H3Event } from 'h3'
-import { defineEventHandler, getQuery, getRequestURL, setResponseStatus } from 'h3'
+import { defineEventHandler, getQuery, setResponseStatus } from 'h3'
 import { audit } from './audit'
 import { auth } from './auth'
 import { waitForDatabase } from './db'
 import { apiErrors, toApiError } from './errors'
+import { normalizeIp } from './ip'
+import { requestPath } from './request-path'
 
 // How long a request waits for the database during start-up before answering 503.
 const STARTUP_WAIT_MS = 5_000
@@ -20,7 +22,7 @@ interface ApiHandlerOptions {
 
 /** `DELETE /api/v1/domains/7` → action `DELETE /api/v1/domains/:id`, target `7`; a create's target is the new id. */
 function describe(event: H3Event, result: unknown): { action: string, target: string } {
-  const path = getRequestURL(event).pathname.replace(/\/+$/, '')
+  const path = requestPath(event).replace(/\/+$/, '')
   const ids = path.match(/\/\d+(?=\/|$)/g)?.map(s => s.slice(1)) ?? []
   const created = (result as { id?: unknown } | undefined)?.id
   return {
@@ -36,7 +38,7 @@ async function record(event: H3Event, status: number, result?: unknown): Promise
     actor: event.context.actor?.name ?? event.context.auditActor ?? 'anonymous',
     action,
     target,
-    ip: event.context.clientIp ?? '',
+    ip: event.context.clientIp ?? normalizeIp(event.node.req.socket.remoteAddress ?? ''),
     status,
   })
 }

@@ -29,11 +29,23 @@ export class RateLimiter {
       this.buckets.delete(key) // re-insert below: Map order is then least-recently-seen first
     }
     else if (this.buckets.size >= this.maxKeys) {
-      this.buckets.delete(this.buckets.keys().next().value!)
+      this.evictOldest()
     }
     const allowed = tokens >= 1
     this.buckets.set(key, { tokens: allowed ? tokens - 1 : tokens, updatedAt: now })
     return allowed
+  }
+
+  /**
+   * Drops the least recently seen 1 % in one pass: deleting one key per call from the front of a
+   * Map full of tombstones costs O(tombstones) each time, which a flood of new IPs would exploit.
+   */
+  private evictOldest(): void {
+    let toDrop = Math.max(1, Math.ceil(this.maxKeys / 100))
+    for (const key of this.buckets.keys()) {
+      this.buckets.delete(key)
+      if (--toDrop === 0) break
+    }
   }
 
   clear(): void {

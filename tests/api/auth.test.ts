@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { decodeJwt, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, expectErrorShape, type ApiResponse } from '../support/client'
-import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, removeRoot, startServer, type TestServer } from '../support/server'
+import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
 const COOKIE = 'mailpanel_session'
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000
@@ -317,7 +317,9 @@ describe('dedicated servers', () => {
     dbs.push(db)
     const root = await makeRoot(values)
     roots.push(root)
-    return startServer({ root, databaseUrl: db.url })
+    const server = await startServer({ root, databaseUrl: db.url })
+    await raiseRateLimits(server.url)
+    return server
   }
 
   beforeAll(async () => {

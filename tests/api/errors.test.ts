@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, createDomain, createMailbox, expectErrorShape, serverUrl, type ApiResponse } from '../support/client'
-import { createTestDatabase, LEGACY_API_KEY, makeRoot, removeRoot, startServer, type TestServer } from '../support/server'
+import { createTestDatabase, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
 const MAX_BODY_BYTES = 1024 * 1024
 const FUZZ_RUNS = 60
@@ -261,6 +261,7 @@ describe('fuzzing (dedicated server)', () => {
     db = await createTestDatabase()
     root = await makeRoot()
     server = await startServer({ root, databaseUrl: db.url })
+    await raiseRateLimits(server.url)
     domainName = 'fuzz.example'
     const domain = await api<{ id: number }>('/api/v1/domains', { body: { name: domainName }, baseUrl: server.url })
     expect(domain.status).toBe(201)

@@ -4,7 +4,7 @@ import type { BackupDocument, BackupTables } from '#shared/schemas/backup'
 import { backupArchive, canonicalJson, checksum, MACHINE_KEYS, MAX_DOCUMENT_BYTES } from '../../server/services/backup-archive'
 import { ApiError } from '../../server/utils/errors'
 
-const VERSIONS = ['0001_core', '0002_security']
+const VERSIONS = ['0001_core', '0002_mailbox_counts', '0003_security']
 const T = '2026-05-28T10:15:00.123456+00:00'
 const HASH = `{BLF-CRYPT}$2b$10$${'a'.repeat(53)}`
 const overrides = { smtp_enabled: null, require_tls: null, max_message_size: null, max_recipients: null, daily_send_limit: null, quota_mb: null }

@@ -4,11 +4,19 @@ import { audit } from '../../../utils/audit'
 import { pageQueryEntries, respond } from '../../../utils/respond'
 import { getValidQuery } from '../../../utils/validate'
 
+const SINCE_MESSAGE = 'must be an ISO 8601 timestamp such as 2026-05-28T00:00:00Z'
+
+/** `Date` would roll 2026-02-30 over into March; a calendar date that does not exist is an error. */
+function isRealDate(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number]
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d
+}
+
 const query = v.strictObject({
   ...pageQueryEntries,
   actor: v.optional(v.pipe(v.string(), v.maxLength(200))),
   action: v.optional(v.pipe(v.string(), v.maxLength(200))),
-  since: v.optional(v.pipe(v.string(), v.isoTimestamp('must be an ISO 8601 timestamp such as 2026-05-28T00:00:00Z'), v.transform(s => new Date(s)))),
+  since: v.optional(v.pipe(v.string(), v.isoTimestamp(SINCE_MESSAGE), v.check(isRealDate, SINCE_MESSAGE), v.transform(s => new Date(s)))),
 })
 
 /** GET /api/v1/admin/audit-log — audit entries newest first; filters `actor`, `action` (substring), `since`. */
