@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { verify } from '@node-rs/bcrypt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, expectErrorShape, type RequestOptions } from '../support/client'
+import { api, bearer, expectErrorShape, type RequestOptions } from '../support/client'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
 const NEW_PASSWORD = 'a-brand-new-admin-passphrase'
@@ -26,7 +26,6 @@ describe('PUT /api/v1/security/admin-password', () => {
 
   const call = <T = Record<string, unknown>>(path: string, opts: RequestOptions = {}) => api<T>(path, { ...opts, baseUrl: server.url })
   const login = (password: string) => call<{ token: string }>('/auth/login', { body: { username: ADMIN_USER, password }, auth: false })
-  const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
   const change = (body: Record<string, unknown>, headers: Record<string, string> = { 'x-api-key': LEGACY_API_KEY }) =>
     call('/api/v1/security/admin-password', { method: 'PUT', body, headers })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ApiResponse } from '../support/client'
-import { api, createDomain, expectErrorShape } from '../support/client'
+import { api, createDomain, type ApiResponse, type ListBody } from '../support/client'
+import { expectError, expectValidation } from '../support/expect'
 
 interface Alias {
   id: number
@@ -13,11 +13,6 @@ interface Alias {
   updated_at?: string
 }
 
-interface ListBody<T> {
-  data: T[]
-  meta: { page: number, limit: number, total: number }
-}
-
 const MISSING_ID = 2_147_483_647
 const DEST = ['postmaster@elsewhere.example']
 
@@ -26,18 +21,6 @@ const postAlias = (body: unknown) => api<{ message: string, id: number }>('/api/
 const putAlias = (id: number | string, body: unknown) => api(`/api/v1/aliases/${id}`, { method: 'PUT', body })
 const deleteAlias = (id: number | string) => api(`/api/v1/aliases/${id}`, { method: 'DELETE' })
 const listAliases = (query: string) => api<ListBody<Alias>>(`/api/v1/aliases?${query}`)
-
-function expectError(res: ApiResponse<unknown>, status: number, code: string): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  const err = expectErrorShape(res.body)
-  expect(err.code).toBe(code)
-  return err.detail
-}
-
-function expectValidation(res: ApiResponse<unknown>, field?: string): void {
-  const detail = expectError(res, 400, 'VALIDATION_FAILED')
-  if (field) expect(detail).toMatch(new RegExp(`\\b${field}\\b`))
-}
 
 async function createAlias(domainId: number, source: string, destinations: string[] = DEST, extra: Record<string, unknown> = {}): Promise<number> {
   const res = await postAlias({ domain_id: domainId, source, destinations, ...extra })

@@ -1,58 +1,13 @@
-import { request } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { expectErrorShape, type ApiResponse } from '../support/client'
+import { expectErrorShape, sendFrom, type ApiResponse, type SendOptions } from '../support/client'
+import { expectError, expectSecurityHeaders } from '../support/expect'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
 const SETTINGS_KEYS = ['admin_login_whitelist', 'api_key_whitelist', 'api_rate_limit', 'login_rate_limit', 'trusted_proxies']
 const LISTS = ['admin_login_whitelist', 'api_key_whitelist', 'trusted_proxies'] as const
 
-interface SendOptions {
-  method?: string
-  body?: unknown
-  headers?: Record<string, string>
-  /** Source address of the TCP connection (all of 127.0.0.0/8 is on lo). */
-  from?: string
-}
-
-/** One request from a chosen loopback address (node:http, so the source can be bound). */
-function send(baseUrl: string, path: string, opts: SendOptions = {}): Promise<ApiResponse> {
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body)
-  const headers: Record<string, string> = { ...opts.headers }
-  if (payload !== undefined) headers['content-type'] ??= 'application/json'
-  return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}${path}`, { method: opts.method ?? (payload === undefined ? 'GET' : 'POST'), headers, localAddress: opts.from, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => {
-        const out = new Headers()
-        for (const [name, value] of Object.entries(res.headers)) {
-          for (const v of [value ?? []].flat()) out.append(name, v)
-        }
-        let body: unknown = text
-        try {
-          body = text ? JSON.parse(text) : undefined
-        }
-        catch { /* not JSON: keep the text */ }
-        resolve({ status: res.statusCode ?? 0, headers: out, body: body as Record<string, unknown> })
-      })
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
-}
-
-function expectSecurityHeaders(headers: Headers): void {
-  expect(headers.get('x-content-type-options')).toBe('nosniff')
-  expect(headers.get('x-frame-options')).toBe('DENY')
-  expect(headers.get('referrer-policy')).toBe('no-referrer')
-  expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
-  expect(headers.get('content-security-policy')).toMatch(/default-src 'self'/)
-}
-
 function expectIpNotAllowed(res: ApiResponse): void {
-  expect(res.status).toBe(403)
-  expect(expectErrorShape(res.body).code).toBe('IP_NOT_ALLOWED')
+  expectError(res, 403, 'IP_NOT_ALLOWED')
   expectSecurityHeaders(res.headers)
 }
 
@@ -63,11 +18,13 @@ describe('IP allowlists', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let initial: ApiResponse
 
-  const settings = (from = '127.0.0.2') => send(server.url, '/api/v1/security/settings', { headers: KEY, from })
+  /** Sends from a chosen source address to this file's server. */
+  const send = (path: string, opts: SendOptions = {}) => sendFrom(path, { ...opts, baseUrl: server.url })
+  const settings = (from = '127.0.0.2') => send('/api/v1/security/settings', { headers: KEY, from })
   const putSettings = (body: Record<string, unknown>, from = '127.0.0.1') =>
-    send(server.url, '/api/v1/security/settings', { method: 'PUT', body, headers: KEY, from })
-  const me = (from: string, headers: Record<string, string> = KEY) => send(server.url, '/api/v1/me', { headers, from })
-  const login = (from: string) => send(server.url, '/auth/login', { body: { username: ADMIN_USER, password: ADMIN_PASSWORD }, from })
+    send('/api/v1/security/settings', { method: 'PUT', body, headers: KEY, from })
+  const me = (from: string, headers: Record<string, string> = KEY) => send('/api/v1/me', { headers, from })
+  const login = (from: string) => send('/auth/login', { body: { username: ADMIN_USER, password: ADMIN_PASSWORD }, from })
 
   beforeAll(async () => {
     db = await createTestDatabase()
@@ -146,7 +103,7 @@ describe('IP allowlists', () => {
     })
 
     it('gates managed tokens too, and does so before checking the key', async () => {
-      const created = await send(server.url, '/api/v1/admin/tokens', { body: { name: 'allowlisted' }, headers: KEY, from: '127.0.0.1' })
+      const created = await send('/api/v1/admin/tokens', { body: { name: 'allowlisted' }, headers: KEY, from: '127.0.0.1' })
       expect(created.status).toBe(201)
       const token = created.body.token as string
       expect((await putSettings({ api_key_whitelist: ['127.0.0.2'] })).status).toBe(200)
@@ -209,7 +166,7 @@ describe('IP allowlists', () => {
     it('refuses sign-in from an address outside the list with 403 IP_NOT_ALLOWED', async () => {
       expect((await putSettings({ admin_login_whitelist: ['127.0.0.2'], confirm_lockout: true })).status).toBe(200)
       expectIpNotAllowed(await login('127.0.0.1'))
-      expectIpNotAllowed(await send(server.url, '/api/v1/auth/login', { body: { username: ADMIN_USER, password: ADMIN_PASSWORD }, from: '127.0.0.1' }))
+      expectIpNotAllowed(await send('/api/v1/auth/login', { body: { username: ADMIN_USER, password: ADMIN_PASSWORD }, from: '127.0.0.1' }))
       const ok = await login('127.0.0.2')
       expect(ok.status).toBe(200)
       expect(typeof ok.body.token).toBe('string')
@@ -217,7 +174,7 @@ describe('IP allowlists', () => {
 
     it('answers 403 before looking at the credentials', async () => {
       expect((await putSettings({ admin_login_whitelist: ['127.0.0.2'], confirm_lockout: true })).status).toBe(200)
-      const res = await send(server.url, '/auth/login', { body: { username: 'nobody', password: 'wrong' }, from: '127.0.0.1' })
+      const res = await send('/auth/login', { body: { username: 'nobody', password: 'wrong' }, from: '127.0.0.1' })
       expectIpNotAllowed(res)
     })
 

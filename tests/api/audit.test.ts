@@ -1,9 +1,8 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
-import { api, createDomain, expectErrorShape, serverUrl, uniqueDomain, type ApiResponse, type RequestOptions } from '../support/client'
+import { api, createDomain, expectErrorShape, sendFrom, uniqueDomain, type RequestOptions } from '../support/client'
 import { ADMIN_PASSWORD, ADMIN_USER, LEGACY_API_KEY } from '../support/server'
 
 interface AuditEntry {
@@ -31,30 +30,6 @@ const auditEntries = (): AuditEntry[] => auditLines().map(line => JSON.parse(lin
 
 /** A loopback address no other test uses, so sign-in lines (actor "admin") can be told apart. */
 const privateAddress = () => `127.${randomInt(100, 200)}.${randomInt(1, 255)}.${randomInt(1, 255)}`
-
-/** One request from a chosen loopback address (node:http, so the source can be bound). */
-function sendFrom(from: string, path: string, opts: { method?: string, body?: unknown, headers?: Record<string, string> } = {}): Promise<ApiResponse> {
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body)
-  const headers: Record<string, string> = { ...opts.headers }
-  if (payload !== undefined) headers['content-type'] ??= 'application/json'
-  return new Promise((resolve, reject) => {
-    const req = request(`${serverUrl()}${path}`, { method: opts.method ?? (payload === undefined ? 'GET' : 'POST'), headers, localAddress: from, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => {
-        let body: unknown = text
-        try {
-          body = text ? JSON.parse(text) : undefined
-        }
-        catch { /* not JSON: keep the text */ }
-        resolve({ status: res.statusCode ?? 0, headers: new Headers(), body: body as Record<string, unknown> })
-      })
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
-}
 
 const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex')
 const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`
@@ -184,7 +159,7 @@ describe('audit log', () => {
 
     it('logs a successful sign-in with the admin username and the source address', async () => {
       const from = privateAddress()
-      const res = await sendFrom(from, '/auth/login', { body: { username: ADMIN_USER, password: ADMIN_PASSWORD } })
+      const res = await sendFrom('/auth/login', { body: { username: ADMIN_USER, password: ADMIN_PASSWORD }, from })
       expect(res.status).toBe(200)
       secrets.push(res.body.token as string)
       const lines = auditEntries().filter(e => e.ip === from)
@@ -196,13 +171,13 @@ describe('audit log', () => {
       const from = privateAddress()
       const wrong = `wrong-password-${suffix}`
       secrets.push(wrong)
-      expect((await sendFrom(from, '/auth/login', { body: { username: ADMIN_USER, password: wrong } })).status).toBe(401)
+      expect((await sendFrom('/auth/login', { body: { username: ADMIN_USER, password: wrong }, from })).status).toBe(401)
       const lines = auditEntries().filter(e => e.ip === from)
       expect(lines).toHaveLength(1)
       expect(lines[0]).toMatchObject({ actor: ADMIN_USER, action: 'POST /auth/login', status: 401 })
 
       const stranger = privateAddress()
-      expect((await sendFrom(stranger, '/auth/login', { body: { username: `nobody-${suffix}`, password: wrong } })).status).toBe(401)
+      expect((await sendFrom('/auth/login', { body: { username: `nobody-${suffix}`, password: wrong }, from: stranger })).status).toBe(401)
       expect(auditEntries().filter(e => e.ip === stranger)).toMatchObject([{ action: 'POST /auth/login', status: 401 }])
     })
 
@@ -217,7 +192,7 @@ describe('audit log', () => {
       const from = privateAddress()
       const badKey = `bad-key-${suffix}`
       secrets.push(badKey)
-      expect((await sendFrom(from, '/api/v1/domains', { body: { name: uniqueDomain('nokey') }, headers: { 'x-api-key': badKey } })).status).toBe(401)
+      expect((await sendFrom('/api/v1/domains', { body: { name: uniqueDomain('nokey') }, headers: { 'x-api-key': badKey }, from })).status).toBe(401)
       expect(auditEntries().filter(e => e.ip === from)).toMatchObject([{ action: 'POST /api/v1/domains', status: 401 }])
     })
 

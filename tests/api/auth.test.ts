@@ -3,7 +3,8 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeJwt, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, expectErrorShape, type ApiResponse } from '../support/client'
+import { api, bearer, expectErrorShape, type ApiResponse } from '../support/client'
+import { expectError } from '../support/expect'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
 const COOKIE = 'mailpanel_session'
@@ -45,14 +46,11 @@ interface LoginBody {
 const login = (baseUrl?: string, path = '/auth/login') =>
   api<LoginBody>(path, { body: { username: ADMIN_USER, password: ADMIN_PASSWORD }, auth: false, baseUrl })
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
-
 /** GET /api/v1/me with the given headers only. */
 const me = (headers: Record<string, string>, baseUrl?: string) => api('/api/v1/me', { headers, auth: false, baseUrl })
 
 function expectUnauthorized(res: ApiResponse<unknown>): void {
-  expect(res.status).toBe(401)
-  expect(expectErrorShape(res.body).code).toBe('UNAUTHORIZED')
+  expectError(res, 401, 'UNAUTHORIZED')
 }
 
 /** Flips one character in the middle of the signature (a middle char, so no base64url padding bits hide the change). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ApiResponse } from '../support/client'
-import { api, createDomain, createMailbox, expectErrorShape } from '../support/client'
+import { api, createDomain, createMailbox, type ApiResponse } from '../support/client'
+import { expectError, expectValidation } from '../support/expect'
 
 interface Limits {
   smtp_enabled: boolean
@@ -49,18 +49,6 @@ const putDomainConfig = (id: number | string, body: unknown) => api(`/api/v1/dom
 const getMailboxConfig = (id: number | string) => api<Overrides>(`/api/v1/mailboxes/${id}/config`)
 const putMailboxConfig = (id: number | string, body: unknown) => api(`/api/v1/mailboxes/${id}/config`, { method: 'PUT', body })
 const getEffective = (id: number | string) => api<Effective>(`/api/v1/mailboxes/${id}/effective-config`)
-
-function expectError(res: ApiResponse<unknown>, status: number, code: string): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  const err = expectErrorShape(res.body)
-  expect(err.code).toBe(code)
-  return err.detail
-}
-
-function expectValidation(res: ApiResponse<unknown>, field?: string): void {
-  const detail = expectError(res, 400, 'VALIDATION_FAILED')
-  if (field) expect(detail).toMatch(new RegExp(`\\b${field}\\b`))
-}
 
 function expectOk(res: ApiResponse<unknown>): void {
   expect(res.status, JSON.stringify(res.body)).toBe(200)

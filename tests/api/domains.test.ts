@@ -1,7 +1,7 @@
 import postgres from 'postgres'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import type { ApiResponse } from '../support/client'
-import { api, createDomain, createMailbox, expectErrorShape, uniqueDomain } from '../support/client'
+import { api, createAlias, createDomain, createMailbox, expectErrorShape, uniqueDomain, type ListBody } from '../support/client'
+import { expectError, expectValidation } from '../support/expect'
 
 interface Domain {
   id: number
@@ -10,11 +10,6 @@ interface Domain {
   created_at: string
   description?: string
   updated_at?: string
-}
-
-interface ListBody<T> {
-  data: T[]
-  meta: { page: number, limit: number, total: number }
 }
 
 /** An id no test will ever reach (the largest int4). */
@@ -30,19 +25,6 @@ const putDomain = (id: number | string, body: unknown) => api(`/api/v1/domains/$
 const deleteDomain = (id: number | string) => api(`/api/v1/domains/${id}`, { method: 'DELETE' })
 const listDomains = (query: string) => api<ListBody<Domain>>(`/api/v1/domains?${query}`)
 
-function expectError(res: ApiResponse<unknown>, status: number, code: string): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  const err = expectErrorShape(res.body)
-  expect(err.code).toBe(code)
-  return err.detail
-}
-
-/** 400 VALIDATION_FAILED whose detail names `field`. */
-function expectValidation(res: ApiResponse<unknown>, field?: string): void {
-  const detail = expectError(res, 400, 'VALIDATION_FAILED')
-  if (field) expect(detail).toMatch(new RegExp(`\\b${field}\\b`))
-}
-
 function expectDomainShape(d: Domain): void {
   expect(d).toEqual(expect.objectContaining({
     id: expect.any(Number),
@@ -51,12 +33,6 @@ function expectDomainShape(d: Domain): void {
     created_at: expect.any(String),
   }))
   expect(Number.isNaN(Date.parse(d.created_at))).toBe(false)
-}
-
-async function createAlias(domainId: number, source: string): Promise<number> {
-  const res = await api<{ id: number }>('/api/v1/aliases', { body: { domain_id: domainId, source, destinations: ['someone@elsewhere.example'] } })
-  expect(res.status, JSON.stringify(res.body)).toBe(201)
-  return res.body.id
 }
 
 async function countChildren(domainId: number): Promise<{ mailboxes: number, aliases: number }> {

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, createDomain, createMailbox, expectErrorShape, serverUrl, type ApiResponse } from '../support/client'
+import { expectSecurityHeaders, expectValidation } from '../support/expect'
 import { createTestDatabase, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -13,13 +14,6 @@ const LIMIT_KEYS = ['smtp_enabled', 'require_tls', 'max_message_size', 'max_reci
 function expectSane(res: ApiResponse<unknown>, context: string): void {
   expect(res.status, `${context} → ${res.status} ${JSON.stringify(res.body)}`).toBeLessThan(500)
   if (res.status >= 400) expectErrorShape(res.body)
-}
-
-function expectValidationFailed(res: ApiResponse<unknown>): { error: string, detail: string, code: string } {
-  expect(res.status, JSON.stringify(res.body)).toBe(400)
-  const err = expectErrorShape(res.body)
-  expect(err.code).toBe('VALIDATION_FAILED')
-  return err
 }
 
 /** Sends `value` as a JSON body exactly as JSON.stringify writes it (an empty body when it writes nothing). */
@@ -72,7 +66,7 @@ describe('request bodies', () => {
     ['a BOM-less UTF-16 body', '\u0000{\u0000}'],
   ])('malformed JSON (%s) is 400 VALIDATION_FAILED', async (_, raw) => {
     const res = await api('/api/v1/domains', { method: 'POST', raw, headers: { 'content-type': 'application/json' } })
-    expectValidationFailed(res)
+    expectValidation(res)
   })
 
   it.each([
@@ -83,12 +77,12 @@ describe('request bodies', () => {
     ['null', null],
     ['true', true],
   ])('a JSON body that is %s is 400 VALIDATION_FAILED', async (_, value) => {
-    expectValidationFailed(await sendJson('POST', '/api/v1/domains', value))
-    expectValidationFailed(await sendJson('PUT', '/api/v1/config/server', value))
+    expectValidation(await sendJson('POST', '/api/v1/domains', value))
+    expectValidation(await sendJson('PUT', '/api/v1/config/server', value))
   })
 
   it('a missing body is 400 VALIDATION_FAILED', async () => {
-    expectValidationFailed(await api('/api/v1/domains', { method: 'POST', headers: { 'content-type': 'application/json' } }))
+    expectValidation(await api('/api/v1/domains', { method: 'POST', headers: { 'content-type': 'application/json' } }))
   })
 
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml'])('Content-Type %s is 415', async (type) => {
@@ -104,7 +98,7 @@ describe('request bodies', () => {
     }
     const exact = bodyOfSize(MAX_BODY_BYTES)
     expect(Buffer.byteLength(exact)).toBe(MAX_BODY_BYTES)
-    expectValidationFailed(await api('/api/v1/domains', { method: 'POST', raw: exact, headers: { 'content-type': 'application/json' } }))
+    expectValidation(await api('/api/v1/domains', { method: 'POST', raw: exact, headers: { 'content-type': 'application/json' } }))
 
     const over = bodyOfSize(MAX_BODY_BYTES + 1)
     const res = await api('/api/v1/domains', { method: 'POST', raw: over, headers: { 'content-type': 'application/json' } })
@@ -123,21 +117,6 @@ describe('request bodies', () => {
 })
 
 describe('security headers', () => {
-  const HEADERS: Record<string, RegExp> = {
-    'strict-transport-security': /max-age=\d+/,
-    'x-content-type-options': /^nosniff$/,
-    'x-frame-options': /^DENY$/,
-    'referrer-policy': /^no-referrer$/,
-  }
-
-  function expectSecurityHeaders(res: Response | ApiResponse<unknown>, what: string): void {
-    for (const [name, re] of Object.entries(HEADERS)) expect(res.headers.get(name) ?? '(missing)', `${name} on ${what}`).toMatch(re)
-    const csp = res.headers.get('content-security-policy') ?? ''
-    expect(csp, `CSP on ${what}`).toContain('default-src \'self\'')
-    expect(csp, `CSP on ${what}`).not.toMatch(/https?:\/\//i)
-    expect(csp, `CSP on ${what}`).not.toMatch(/(^|\s)\*(\s|;|$)/)
-  }
-
   it.each([
     ['API JSON', () => api('/api/v1/domains')],
     ['GET /health', () => api('/health', { auth: false })],
@@ -150,33 +129,33 @@ describe('security headers', () => {
     ['POST /auth/login (401)', () => api('/auth/login', { body: { username: 'nobody', password: 'x' }, auth: false })],
     ['POST /auth/logout', () => api('/auth/logout', { method: 'POST', auth: false })],
   ])('are on %s', async (what, request) => {
-    expectSecurityHeaders(await request(), what)
+    expectSecurityHeaders((await request()).headers, what)
   })
 
   it('are on the HTML page at /', async () => {
     const res = await fetch(`${serverUrl()}/`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/text\/html/)
-    expectSecurityHeaders(res, 'GET /')
+    expectSecurityHeaders(res.headers, 'GET /')
   })
 
   it('are on an unknown page (HTML 404)', async () => {
     const res = await fetch(`${serverUrl()}/no-such-page-${Date.now()}`, { headers: { accept: 'text/html' } })
     expect(res.status).toBe(404)
     expect(res.headers.get('content-type')).toMatch(/text\/html/)
-    expectSecurityHeaders(res, 'an unknown page')
+    expectSecurityHeaders(res.headers, 'an unknown page')
   })
 
   it('are on an unknown page asked for without Accept: text/html (JSON 404)', async () => {
     const res = await fetch(`${serverUrl()}/no-such-page-${Date.now()}`)
     expect(res.status).toBe(404)
-    expectSecurityHeaders(res, 'an unknown page (JSON)')
+    expectSecurityHeaders(res.headers, 'an unknown page (JSON)')
   })
 
   it('are on a static build asset', async () => {
     const res = await fetch(`${serverUrl()}/_nuxt/builds/latest.json`)
     expect(res.status).toBe(200)
-    expectSecurityHeaders(res, 'a static asset')
+    expectSecurityHeaders(res.headers, 'a static asset')
   })
 
   it('the HTML page loads nothing from another origin', async () => {
@@ -190,7 +169,7 @@ describe('validation errors never echo the submitted values', () => {
   it('a mailbox create with an unknown key names the key, not the password', async () => {
     const domain = await createDomain()
     const res = await api('/api/v1/mailboxes', { body: { domain_id: domain.id, username: 'echo', password: SECRET, bogus: true } })
-    const err = expectValidationFailed(res)
+    const err = expectValidation(res)
     expect(err.detail).toContain('bogus')
     expect(JSON.stringify(res.body)).not.toContain(SECRET)
   })
@@ -199,7 +178,7 @@ describe('validation errors never echo the submitted values', () => {
     const domain = await createDomain()
     const long = SECRET.repeat(5)
     const res = await api('/api/v1/mailboxes', { body: { domain_id: domain.id, username: 'echo', password: long } })
-    const err = expectValidationFailed(res)
+    const err = expectValidation(res)
     expect(err.detail).toContain('password')
     expect(JSON.stringify(res.body)).not.toContain(SECRET)
   })
@@ -209,7 +188,7 @@ describe('validation errors never echo the submitted values', () => {
     const id = await createMailbox(domain.id, 'echo')
     for (const body of [{ password: [SECRET] }, { password: { value: SECRET } }, { password: SECRET.slice(0, 7) }, { password: SECRET, extra: SECRET }]) {
       const res = await api(`/api/v1/mailboxes/${id}/password`, { method: 'PATCH', body })
-      expectValidationFailed(res)
+      expectValidation(res)
       expect(JSON.stringify(res.body)).not.toContain(SECRET.slice(0, 7))
     }
   })
@@ -223,7 +202,7 @@ describe('validation errors never echo the submitted values', () => {
       ['/auth/login', { username: SECRET.repeat(10), password: SECRET }],
     ] as const) {
       const res = await api(path, { body, auth: path.startsWith('/api') })
-      expectValidationFailed(res)
+      expectValidation(res)
       expect(JSON.stringify(res.body)).not.toContain(SECRET)
     }
   })
@@ -236,14 +215,14 @@ describe('validation errors never echo the submitted values', () => {
     ['/api/v1/mailboxes', 'name', { domain_id: 1, username: 'echo', password: 'long-enough-1', name: { first: SECRET } }],
   ])('POST %s with a wrongly typed %s names the field, not the value', async (path, field, body) => {
     const res = await api(path, { body })
-    const err = expectValidationFailed(res)
+    const err = expectValidation(res)
     expect(err.detail).toContain(field)
     expect(JSON.stringify(res.body)).not.toContain(SECRET)
   })
 
   it('a malformed JSON body does not come back in the error', async () => {
     const res = await api('/api/v1/mailboxes', { method: 'POST', raw: `{"password": "${SECRET}"`, headers: { 'content-type': 'application/json' } })
-    expectValidationFailed(res)
+    expectValidation(res)
     expect(JSON.stringify(res.body)).not.toContain(SECRET)
   })
 })

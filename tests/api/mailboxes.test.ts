@@ -1,8 +1,8 @@
 import { verify } from '@node-rs/bcrypt'
 import postgres from 'postgres'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import type { ApiResponse } from '../support/client'
-import { api, createDomain, createMailbox, expectErrorShape } from '../support/client'
+import { api, createDomain, createMailbox, type ApiResponse, type ListBody } from '../support/client'
+import { expectError, expectValidation } from '../support/expect'
 
 interface Mailbox {
   id: number
@@ -15,11 +15,6 @@ interface Mailbox {
   active: boolean
   created_at: string
   updated_at?: string
-}
-
-interface ListBody<T> {
-  data: T[]
-  meta: { page: number, limit: number, total: number }
 }
 
 const REQUIRED_KEYS = ['id', 'domain_id', 'domain', 'username', 'address', 'name', 'quota_mb', 'active', 'created_at']
@@ -35,18 +30,6 @@ const postMailbox = (body: unknown) => api<{ message: string, id: number }>('/ap
 const putMailbox = (id: number | string, body: unknown) => api(`/api/v1/mailboxes/${id}`, { method: 'PUT', body })
 const patchPassword = (id: number | string, body: unknown) => api(`/api/v1/mailboxes/${id}/password`, { method: 'PATCH', body })
 const listMailboxes = (query: string) => api<ListBody<Mailbox>>(`/api/v1/mailboxes?${query}`)
-
-function expectError(res: ApiResponse<unknown>, status: number, code: string): string {
-  expect(res.status, JSON.stringify(res.body)).toBe(status)
-  const err = expectErrorShape(res.body)
-  expect(err.code).toBe(code)
-  return err.detail
-}
-
-function expectValidation(res: ApiResponse<unknown>, field?: string): void {
-  const detail = expectError(res, 400, 'VALIDATION_FAILED')
-  if (field) expect(detail).toMatch(new RegExp(`\\b${field}\\b`))
-}
 
 /** Exactly the SPEC's mailbox fields (updated_at allowed), and nothing that looks like a secret. */
 function expectMailboxShape(m: Mailbox): void {

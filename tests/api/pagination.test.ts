@@ -1,14 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { ApiResponse } from '../support/client'
-import { api, createDomain, createMailbox, expectErrorShape } from '../support/client'
+import { api, createAlias, createDomain, createMailbox, type ApiResponse, type ListBody } from '../support/client'
+import { expectValidation } from '../support/expect'
 
 interface Row {
   id: number
-}
-
-interface ListBody {
-  data: Row[]
-  meta: { page: number, limit: number, total: number }
 }
 
 const ROWS = 25
@@ -32,16 +27,9 @@ const BAD_QUERIES: [string, string][] = [
   ['page=99999999999999999999', 'page'],
 ]
 
-const list = (path: string, query: string) => api<ListBody>(`${path}?${query}`)
+const list = (path: string, query: string) => api<ListBody<Row>>(`${path}?${query}`)
 
-function expectValidation(res: ApiResponse<unknown>, field?: string): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(400)
-  const err = expectErrorShape(res.body)
-  expect(err.code).toBe('VALIDATION_FAILED')
-  if (field) expect(err.detail).toMatch(new RegExp(`\\b${field}\\b`))
-}
-
-function expectListShape(res: ApiResponse<ListBody>, page: number, limit: number): void {
+function expectListShape(res: ApiResponse<ListBody<Row>>, page: number, limit: number): void {
   expect(res.status, JSON.stringify(res.body)).toBe(200)
   expect(Object.keys(res.body).sort()).toEqual(['data', 'meta'])
   expect(Array.isArray(res.body.data)).toBe(true)
@@ -69,12 +57,6 @@ function expectCoverage(result: { pages: number[][], totals: number[] }, ids: nu
   expect([...all].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b))
   expect(result.pages.map(p => p.length)).toEqual(Array.from({ length: Math.ceil(ids.length / limit) }, (_, i) => Math.min(limit, ids.length - i * limit)))
   expect(new Set(result.totals)).toEqual(new Set([ids.length]))
-}
-
-async function createAlias(domainId: number, source: string): Promise<number> {
-  const res = await api<{ id: number }>('/api/v1/aliases', { body: { domain_id: domainId, source, destinations: ['dest@elsewhere.example'] } })
-  expect(res.status, JSON.stringify(res.body)).toBe(201)
-  return res.body.id
 }
 
 describe.each(ENDPOINTS)('%s paging parameters', (path) => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, expectErrorShape, type ApiResponse } from '../support/client'
+import { api, sendFrom, type ApiResponse, type SendOptions } from '../support/client'
+import { expectError, expectSecurityHeaders } from '../support/expect'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, removeRoot, startServer, type TestServer } from '../support/server'
 
 // Defaults under test (SPEC §4): sign-in 5/min/IP, API 60/min/IP.
@@ -10,53 +10,8 @@ const LOGIN_LIMIT = 5
 const API_LIMIT = 60
 const TUNED_API_LIMIT = 3
 
-interface SendOptions {
-  method?: string
-  body?: unknown
-  headers?: Record<string, string>
-  /** Source address of the TCP connection (all of 127.0.0.0/8 is on lo). */
-  from?: string
-}
-
-/** One request from a chosen loopback address (node:http, so the source can be bound). */
-function send(baseUrl: string, path: string, opts: SendOptions = {}): Promise<ApiResponse> {
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body)
-  const headers: Record<string, string> = { ...opts.headers }
-  if (payload !== undefined) headers['content-type'] ??= 'application/json'
-  return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}${path}`, { method: opts.method ?? (payload === undefined ? 'GET' : 'POST'), headers, localAddress: opts.from, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => {
-        const out = new Headers()
-        for (const [name, value] of Object.entries(res.headers)) {
-          for (const v of [value ?? []].flat()) out.append(name, v)
-        }
-        let body: unknown = text
-        try {
-          body = text ? JSON.parse(text) : undefined
-        }
-        catch { /* not JSON: keep the text */ }
-        resolve({ status: res.statusCode ?? 0, headers: out, body: body as Record<string, unknown> })
-      })
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
-}
-
-function expectSecurityHeaders(headers: Headers): void {
-  expect(headers.get('x-content-type-options')).toBe('nosniff')
-  expect(headers.get('x-frame-options')).toBe('DENY')
-  expect(headers.get('referrer-policy')).toBe('no-referrer')
-  expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
-  expect(headers.get('content-security-policy')).toMatch(/default-src 'self'/)
-}
-
 function expectRateLimited(res: ApiResponse): void {
-  expect(res.status).toBe(429)
-  expect(expectErrorShape(res.body).code).toBe('RATE_LIMITED')
+  expectError(res, 429, 'RATE_LIMITED')
   expect(res.headers.get('retry-after')).toBe('60')
 }
 
@@ -65,8 +20,10 @@ const KEY = { 'x-api-key': LEGACY_API_KEY }
 describe('per-IP rate limits at the default settings', () => {
   let server: TestServer
   let db: Awaited<ReturnType<typeof createTestDatabase>>
-  const login = (password: string, from?: string) => send(server.url, '/auth/login', { body: { username: ADMIN_USER, password }, from })
-  const me = (from?: string, headers: Record<string, string> = {}) => send(server.url, '/api/v1/me', { headers: { ...KEY, ...headers }, from })
+  /** Sends from a chosen source address to this file's server. */
+  const send = (path: string, opts: SendOptions = {}) => sendFrom(path, { ...opts, baseUrl: server.url })
+  const login = (password: string, from?: string) => send('/auth/login', { body: { username: ADMIN_USER, password }, from })
+  const me = (from?: string, headers: Record<string, string> = {}) => send('/api/v1/me', { headers: { ...KEY, ...headers }, from })
 
   beforeAll(async () => {
     db = await createTestDatabase()
@@ -92,7 +49,7 @@ describe('per-IP rate limits at the default settings', () => {
     })
 
     it('counts /api/v1/auth/login against the same bucket', async () => {
-      expectRateLimited(await send(server.url, '/api/v1/auth/login', { body: { username: ADMIN_USER, password: ADMIN_PASSWORD }, from: '127.0.0.1' }))
+      expectRateLimited(await send('/api/v1/auth/login', { body: { username: ADMIN_USER, password: ADMIN_PASSWORD }, from: '127.0.0.1' }))
     })
 
     it('sends the security headers on the 429', () => {
@@ -112,7 +69,7 @@ describe('per-IP rate limits at the default settings', () => {
         ['/%61uth/login'],
         ['/api/v1/auth/logi%6e'],
       ])('cannot bypass the sign-in limit with %s', async (path) => {
-        const res = await send(server.url, path, { body: { username: ADMIN_USER, password: 'guess' }, from })
+        const res = await send(path, { body: { username: ADMIN_USER, password: 'guess' }, from })
         expectRateLimited(res)
       })
     })
@@ -168,9 +125,9 @@ describe('per-IP rate limits at the default settings', () => {
 
   describe('tuning', () => {
     it('applies api_rate_limit from the security settings at once', async () => {
-      const put = await send(server.url, '/api/v1/security/settings', { method: 'PUT', body: { api_rate_limit: TUNED_API_LIMIT }, headers: KEY, from: '127.0.0.4' })
+      const put = await send('/api/v1/security/settings', { method: 'PUT', body: { api_rate_limit: TUNED_API_LIMIT }, headers: KEY, from: '127.0.0.4' })
       expect(put.status).toBe(200)
-      const got = await send(server.url, '/api/v1/security/settings', { headers: KEY, from: '127.0.0.5' })
+      const got = await send('/api/v1/security/settings', { headers: KEY, from: '127.0.0.5' })
       expect(got.body).toMatchObject({ api_rate_limit: TUNED_API_LIMIT, login_rate_limit: LOGIN_LIMIT })
 
       const statuses: number[] = []
@@ -186,10 +143,10 @@ describe('per-IP rate limits at the default settings', () => {
 
   describe('behind a trusted proxy', () => {
     const proxied = (xff: string | undefined, opts: SendOptions = {}) =>
-      send(server.url, opts.body === undefined ? '/api/v1/me' : '/api/v1/domains', { ...opts, headers: { ...KEY, ...(xff ? { 'x-forwarded-for': xff } : {}) }, from: '127.0.0.1' })
+      send(opts.body === undefined ? '/api/v1/me' : '/api/v1/domains', { ...opts, headers: { ...KEY, ...(xff ? { 'x-forwarded-for': xff } : {}) }, from: '127.0.0.1' })
 
     beforeAll(async () => {
-      const put = await send(server.url, '/api/v1/security/settings', { method: 'PUT', body: { trusted_proxies: ['127.0.0.1'] }, headers: KEY, from: '127.0.0.7' })
+      const put = await send('/api/v1/security/settings', { method: 'PUT', body: { trusted_proxies: ['127.0.0.1'] }, headers: KEY, from: '127.0.0.7' })
       expect(put.status).toBe(200)
     })
 
@@ -222,7 +179,7 @@ describe('per-IP rate limits at the default settings', () => {
       const resA = await proxied('198.51.100.10', { body: { name: a } })
       const resB = await proxied('198.51.100.11', { body: { name: b } })
       expect([resA.status, resB.status]).toEqual([201, 201])
-      const spoofed = await send(server.url, '/api/v1/domains', { body: { name: `spoof-${a}` }, headers: { ...KEY, 'x-forwarded-for': '198.51.100.12' }, from: '127.0.0.8' })
+      const spoofed = await send('/api/v1/domains', { body: { name: `spoof-${a}` }, headers: { ...KEY, 'x-forwarded-for': '198.51.100.12' }, from: '127.0.0.8' })
       expect(spoofed.status).toBe(201)
 
       const lines = readFileSync(join(server.root, 'etc/backendside-mailpanel/audit.log'), 'utf8').trim().split('\n').map(l => JSON.parse(l) as { action: string, target: string, ip: string })

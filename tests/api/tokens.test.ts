@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { api, expectErrorShape } from '../support/client'
+import { expectSecurityHeaders } from '../support/expect'
 import { LEGACY_API_KEY } from '../support/server'
 
 const TOKEN_PREFIX = 'bsmp_'
@@ -39,14 +40,6 @@ async function listTokens(): Promise<{ text: string, items: TokenItem[] }> {
 }
 
 const withToken = (token: string) => ({ headers: { 'x-api-key': token } })
-
-function expectSecurityHeaders(headers: Headers): void {
-  expect(headers.get('x-content-type-options')).toBe('nosniff')
-  expect(headers.get('x-frame-options')).toBe('DENY')
-  expect(headers.get('referrer-policy')).toBe('no-referrer')
-  expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
-  expect(headers.get('content-security-policy')).toMatch(/default-src 'self'/)
-}
 
 describe('managed API tokens', () => {
   it('creates a token: 201 with message, id and a bsmp_ token of at least 40 random characters', async () => {

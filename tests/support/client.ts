@@ -1,3 +1,4 @@
+import { request } from 'node:http'
 import { inject } from 'vitest'
 import { LEGACY_API_KEY } from './server'
 
@@ -18,7 +19,19 @@ export interface RequestOptions {
   baseUrl?: string
 }
 
+/** The flat error envelope every 4xx/5xx carries. */
+export type ErrorBody = { error: string, detail: string, code: string }
+
+/** A page of a list endpoint. */
+export interface ListBody<T> {
+  data: T[]
+  meta: { page: number, limit: number, total: number }
+}
+
 export const serverUrl = (): string => inject('serverUrl')
+
+/** The header that sends a JWT as a Bearer token. */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 
 /** A small fetch wrapper: JSON in, JSON out, the legacy API key by default. */
 export async function api<T = Record<string, unknown>>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
@@ -55,12 +68,59 @@ export async function createMailbox(domainId: number, username: string, password
   return res.body.id
 }
 
+export async function createAlias(domainId: number, source: string, destinations: string[] = ['dest@elsewhere.example']): Promise<number> {
+  const res = await api<{ id: number }>('/api/v1/aliases', { body: { domain_id: domainId, source, destinations } })
+  if (res.status !== 201) throw new Error(`alias create failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.id
+}
+
+export interface SendOptions {
+  method?: string
+  body?: unknown
+  headers?: Record<string, string>
+  /** Source address of the TCP connection (all of 127.0.0.0/8 is on lo); the system's choice when unset. */
+  from?: string
+  baseUrl?: string
+}
+
+/**
+ * One request from a chosen loopback address (node:http, so the source can be bound).
+ * Unlike api(), it adds no credentials: send them in `headers`.
+ */
+export function sendFrom(path: string, opts: SendOptions = {}): Promise<ApiResponse> {
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body)
+  const headers: Record<string, string> = { ...opts.headers }
+  if (payload !== undefined) headers['content-type'] ??= 'application/json'
+  const method = opts.method ?? (payload === undefined ? 'GET' : 'POST')
+  return new Promise((resolve, reject) => {
+    const req = request(`${opts.baseUrl ?? serverUrl()}${path}`, { method, headers, localAddress: opts.from, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => {
+        const out = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of [value ?? []].flat()) out.append(name, v)
+        }
+        let body: unknown = text
+        try {
+          body = text ? JSON.parse(text) : undefined
+        }
+        catch { /* not JSON: keep the text */ }
+        resolve({ status: res.statusCode ?? 0, headers: out, body: body as Record<string, unknown> })
+      })
+    })
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
 /** Asserts the flat error envelope and returns it. */
-export function expectErrorShape(body: unknown): { error: string, detail: string, code: string } {
+export function expectErrorShape(body: unknown): ErrorBody {
   const b = body as Record<string, unknown>
   if (typeof b !== 'object' || b === null || typeof b.error !== 'string' || typeof b.detail !== 'string' || typeof b.code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(b.code)) {
     throw new Error(`not an error envelope: ${JSON.stringify(body)}`)
   }
   if (Object.keys(b).length !== 3) throw new Error(`error envelope has extra keys: ${JSON.stringify(body)}`)
-  return b as { error: string, detail: string, code: string }
+  return b as ErrorBody
 }
