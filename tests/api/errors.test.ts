@@ -292,6 +292,14 @@ describe('fuzzing (dedicated server)', () => {
     ['PUT', '/api/v1/config/server', () => fc.oneof(fc.anything(), fc.object(), limitsRecord())],
     ['PUT', '/api/v1/domains/:domain/config', () => fc.oneof(fc.anything(), fc.object(), limitsRecord())],
     ['PATCH', '/api/v1/mailboxes/:mailbox/password', () => fc.oneof(fc.anything(), fc.object(), partial({ password: fc.oneof(anyValue, fc.string({ minLength: 8, maxLength: 80 })) }))],
+    ['POST', '/api/v1/admin/tokens', () => fc.oneof(fc.anything(), fc.object(), partial({ name: fc.oneof(anyValue, fc.string({ maxLength: 120 })) }))],
+    ['POST', '/api/v1/admin/webhooks', () => fc.oneof(fc.anything(), fc.object(), partial({
+      url: fc.oneof(anyValue, fc.webUrl(), fc.constantFrom('ftp://x.example/', 'http://user:pw@x.example/', 'http://[::1', 'javascript:alert(1)')),
+      secret: fc.oneof(anyValue, fc.string({ minLength: 10, maxLength: 300 })),
+      events: fc.oneof(anyValue, fc.array(fc.oneof(fc.constantFrom('domain.created', 'mailbox.deleted', 'nope'), anyValue), { maxLength: 8 })),
+    }))],
+    ['PUT', '/api/v1/security/admin-password', () => fc.oneof(fc.anything(), fc.object(), partial({ current_password: anyValue, new_password: fc.oneof(anyValue, fc.string({ minLength: 10, maxLength: 100 })) }))],
+    ['POST', '/api/v1/admin/restore', () => fc.oneof(fc.anything(), fc.object(), partial({ format: fc.oneof(anyValue, fc.constant('backendside-mailpanel-backup')), version: anyValue, tables: anyValue, sha256: anyValue }))],
   ]
 
   const resolve = (path: string) => path.replace(':domain', String(domainId)).replace(':mailbox', String(mailboxId))
@@ -345,6 +353,24 @@ describe('fuzzing (dedicated server)', () => {
       }
       catch { /* keep the text: expectErrorShape will report it */ }
       expectSane({ status: res.status, body, headers: res.headers }, `${method} ${path} (${type}) ${bytes.length} bytes`)
+    }), { numRuns: FUZZ_RUNS })
+  }, FUZZ_TIMEOUT_MS)
+
+  // Last on purpose: a random but valid allowlist or a limit of 1/min may lock this server out for
+  // the rest of the run; every answer must still be a 2xx or a clean 4xx envelope.
+  it('PUT /api/v1/security/settings: arbitrary JSON never gives a 5xx or a malformed error', async () => {
+    const ipList = fc.oneof(anyValue, fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string(), fc.constantFrom('10.0.0.0/8', '::/0', '1.2.3.4/33', '300.1.1.1')), { maxLength: 4 }))
+    const settings = fc.oneof(fc.anything(), fc.object(), partial({
+      admin_login_whitelist: ipList,
+      api_key_whitelist: ipList,
+      trusted_proxies: ipList,
+      login_rate_limit: fc.oneof(anyValue, fc.integer()),
+      api_rate_limit: fc.oneof(anyValue, fc.integer()),
+      confirm_lockout: anyValue,
+    }))
+    await fc.assert(fc.asyncProperty(settings, async (value) => {
+      const res = await sendJson('PUT', '/api/v1/security/settings', value, server.url)
+      expectSane(res, `PUT /api/v1/security/settings ${JSON.stringify(value)}`)
     }), { numRuns: FUZZ_RUNS })
   }, FUZZ_TIMEOUT_MS)
 })
