@@ -60,7 +60,7 @@ export function defineApiHandler<T>(handler: (event: H3Event<EventHandlerRequest
     const audited = MUTATING.has(event.method)
     try {
       if (!options.public) event.context.actor = await auth.authenticate(event)
-      if (!options.query) {
+      if (!options.query && event.path.includes('?')) {
         const unexpected = Object.keys(getQuery(event))
         if (unexpected.length) throw apiErrors.validation(`${unexpected.join(', ')}: this endpoint takes no query parameters`)
       }
