@@ -287,3 +287,29 @@ describe('concurrent start-up on one database', () => {
     }, SLOW_TEST_TIMEOUT_MS)
   }
 })
+
+describe('LOG_FORMAT=json', () => {
+  let server: TestServer | undefined
+  let db: { url?: string, drop: () => Promise<void> } | undefined
+
+  afterAll(async () => {
+    await server?.stop()
+    await db?.drop()
+    if (server) removeRoot(server.root)
+  })
+
+  it('writes the panel\'s own log lines as JSON objects with time, level and msg', async () => {
+    db = await createTestDatabase()
+    server = await startServer({ root: await makeRoot({ LOG_FORMAT: 'json' }), databaseUrl: db.url })
+    // Nitro's own "Listening on …" banner is plain text; everything the panel logs goes through consola.
+    const lines = server.output().split('\n').filter(line => line.trim() && !line.startsWith('Listening on'))
+    expect(lines.length, server.output()).toBeGreaterThan(0)
+    for (const line of lines) {
+      const entry = JSON.parse(line) as Record<string, unknown>
+      expect(typeof entry.time, line).toBe('string')
+      expect(Number.isNaN(Date.parse(entry.time as string)), line).toBe(false)
+      expect(typeof entry.level, line).toBe('string')
+      expect(typeof entry.msg, line).toBe('string')
+    }
+  }, SLOW_TEST_TIMEOUT_MS)
+})
