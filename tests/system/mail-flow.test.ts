@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mailstackContext } from '../../server/mailstack/context'
 import { mailstack } from '../../server/mailstack/render'
@@ -9,6 +12,7 @@ import { imapView, sendMail, type ImapView } from '../support/mail-clients'
 import { startMailStack, type MailStackPorts, type RunningMailStack } from '../support/mail-stack'
 import { createTestDatabase, freePort, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
+const exec = promisify(execFile)
 const DELIVERY_TIMEOUT_MS = 10_000
 const SPECIAL_FOLDERS = ['Drafts', 'Sent', 'Trash', 'Junk']
 
@@ -25,6 +29,8 @@ describe('mail flow through real Postfix and Dovecot', () => {
   const bob = { user: `bob@${domain}`, password: 'Bob-pass-1' }
   let domainId = 0
   let bobId = 0
+  let aliceId = 0
+  let dovecotConf = ''
 
   const api = <T = Record<string, unknown>>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> =>
     apiAt<T>(path, { ...opts, baseUrl: server!.url })
@@ -59,6 +65,7 @@ describe('mail flow through real Postfix and Dovecot', () => {
       inetProtocols: 'ipv4',
       authFailureDelaySeconds: 0,
     })
+    dovecotConf = join(ctx.dovecot.config_directory, 'dovecot.conf')
     stack = await startMailStack(ctx, mailstack.render(ctx, mailstackTemplates.fromDir()), ports)
 
     const d = await api<{ id: number }>('/api/v1/domains', { body: { name: domain } })
@@ -68,6 +75,7 @@ describe('mail flow through real Postfix and Dovecot', () => {
       const m = await api<{ id: number }>('/api/v1/mailboxes', { body: { domain_id: domainId, username: local, password: who.password } })
       expect(m.status).toBe(201)
       if (local === 'bob') bobId = m.body.id
+      else aliceId = m.body.id
     }
     const a = await api('/api/v1/aliases', { body: { domain_id: domainId, source: 'info', destinations: [alice.user] } })
     expect(a.status).toBe(201)
@@ -109,6 +117,26 @@ describe('mail flow through real Postfix and Dovecot', () => {
     const asBob = await sendMail({ port: ports.submission, from: bob.user, to: alice.user, subject: 'spoofed', auth: alice })
     expect(asBob.code).not.toBe(0)
     expect(asBob.output).toMatch(/553 5\.7\.1 .*Sender address rejected: not owned by user/)
+  })
+
+  it('a catch-all alias takes unknown addresses but not mail for real mailboxes', async () => {
+    const catchAll = await api<{ id: number }>('/api/v1/aliases', { body: { domain_id: domainId, source: `@${domain}`, destinations: [bob.user] } })
+    expect(catchAll.status).toBe(201)
+    const unknown = await sendMail({ port: ports.smtp, from: 'someone@outside.test', to: `nobody@${domain}`, subject: 'to-catch-all' })
+    expect(unknown.code, unknown.output).toBe(0)
+    const direct = await sendMail({ port: ports.smtp, from: 'someone@outside.test', to: alice.user, subject: 'to-alice-direct' })
+    expect(direct.code, direct.output).toBe(0)
+    await waitForSubject(alice, 'to-alice-direct')
+    const bobView = await waitForSubject(bob, 'to-catch-all')
+    expect(bobView.subjects!.some(s => s.includes('to-alice-direct'))).toBe(false)
+    // Removed again: the tests below expect unknown addresses to be refused.
+    expect((await api(`/api/v1/aliases/${catchAll.body.id}`, { method: 'DELETE' })).status).toBe(200)
+  })
+
+  it('the userdb gives Dovecot the mailbox\'s effective quota', async () => {
+    expect((await api(`/api/v1/mailboxes/${aliceId}`, { method: 'PUT', body: { quota_mb: 7 } })).status).toBe(200)
+    const { stdout } = await exec('doveadm', ['-c', dovecotConf, 'quota', 'get', '-u', alice.user])
+    expect(stdout).toMatch(/STORAGE\s+\d+\s+7168\s/)
   })
 
   it('a wrong password fails IMAP login', async () => {
