@@ -35,7 +35,12 @@ export default defineNuxtConfig({
       handlers: [{ route: '/__bench/mailboxes/:id', method: 'get', handler: fromRoot('./tests/bench/bare-mailbox.get.ts') }],
     }),
     experimental: { tasks: true },
-    serverAssets: [{ baseName: 'migrations', dir: fromRoot('./server/db/migrations') }],
+    // templates/ ships inside the build as assets:templates, so the reconciler renders the same
+    // sources the tests render from the tree (server/mailstack/templates.ts), wherever .output is run.
+    serverAssets: [
+      { baseName: 'migrations', dir: fromRoot('./server/db/migrations') },
+      { baseName: 'templates', dir: fromRoot('./templates') },
+    ],
     // PGlite loads its WASM and data bundle relative to its own files: keep it a real package.
     externals: { external: ['@electric-sql/pglite', '@electric-sql/pglite-socket'] },
   },

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest'
+import { mailstackContext, type MailstackContext } from '../../server/mailstack/context'
+import { mailstack, type RenderedFile } from '../../server/mailstack/render'
+import { mailstackTemplates } from '../../server/mailstack/templates'
+import { resolvePaths } from '../../server/utils/config'
+
+const templates = mailstackTemplates.fromDir()
+
+function build(databaseUrl = 'postgres://mailpanel:s3cret@127.0.0.1:5432/mailpanel', root = '/srv/mail'): MailstackContext {
+  return mailstackContext.build({ paths: resolvePaths(root), databaseUrl, mailHostname: 'mail.example.test' })
+}
+
+function file(files: RenderedFile[], name: string): RenderedFile {
+  const found = files.find(f => f.path.endsWith(`/${name}`))
+  if (!found) throw new Error(`${name} not rendered`)
+  return found
+}
+
+/** Postfix main.cf / map files as name → value (continuation lines joined). */
+function settings(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const line of text.replace(/\n[ \t]+/g, ' ').split('\n')) {
+    const m = /^([\w]+)\s*=\s*(.*)$/.exec(line)
+    if (m) out[m[1]!] = m[2]!.trim()
+  }
+  return out
+}
+
+/** A minimal libpq conninfo parser (single-quoted values with \ escapes), to read back what we wrote. */
+function parseConninfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const re = /(\w+)='((?:[^'\\]|\\.)*)'\s*/y
+  let m: RegExpExecArray | null
+  let end = 0
+  while ((m = re.exec(text))) {
+    out[m[1]!] = m[2]!.replace(/\\(.)/g, '$1')
+    end = re.lastIndex
+  }
+  expect(end).toBe(text.length)
+  return out
+}
+
+describe('mailstack.render', () => {
+  const files = mailstack.render(build(), templates)
+
+  it('renders every file under MAILPANEL_ROOT (etc/postfix, etc/dovecot), secrets 0640 for the daemon group', () => {
+    expect(files.map(f => f.path)).toEqual([
+      '/srv/mail/etc/postfix/main.cf',
+      '/srv/mail/etc/postfix/master.cf',
+      '/srv/mail/etc/postfix/pgsql-virtual-domains.cf',
+      '/srv/mail/etc/postfix/pgsql-virtual-mailboxes.cf',
+      '/srv/mail/etc/postfix/pgsql-virtual-aliases.cf',
+      '/srv/mail/etc/postfix/pgsql-sender-login.cf',
+      '/srv/mail/etc/dovecot/dovecot.conf',
+      '/srv/mail/etc/dovecot/dovecot-sql.conf.ext',
+    ])
+    for (const f of files.filter(f => /pgsql-|sql\.conf/.test(f.path))) expect(f.mode).toBe(0o640)
+    expect(file(files, 'pgsql-virtual-domains.cf').group).toBe('postfix')
+    expect(file(files, 'dovecot-sql.conf.ext').group).toBe('dovecot')
+    expect(file(files, 'main.cf').mode).toBe(0o644)
+    expect(mailstack.render(build(), templates)).toEqual(files)
+  })
+
+  it('main.cf uses the pgsql maps, LMTP to Dovecot and Dovecot SASL', () => {
+    const main = settings(file(files, 'main.cf').content)
+    expect(main.virtual_mailbox_domains).toBe('pgsql:/srv/mail/etc/postfix/pgsql-virtual-domains.cf')
+    expect(main.virtual_mailbox_maps).toBe('pgsql:/srv/mail/etc/postfix/pgsql-virtual-mailboxes.cf')
+    expect(main.virtual_alias_maps).toBe('pgsql:/srv/mail/etc/postfix/pgsql-virtual-aliases.cf')
+    expect(main.smtpd_sender_login_maps).toBe('pgsql:/srv/mail/etc/postfix/pgsql-sender-login.cf')
+    expect(main.virtual_transport).toBe('lmtp:unix:/srv/mail/run/dovecot/lmtp')
+    expect(main.smtpd_sasl_type).toBe('dovecot')
+    expect(main.mydestination).toBe('')
+    expect(main.alias_maps).toBe('')
+    expect(main.queue_directory).toBe('/srv/mail/var/spool/postfix')
+  })
+
+  it('master.cf: submission requires TLS and SASL and checks the sender login; nothing is chrooted', () => {
+    const master = file(files, 'master.cf').content
+    const submission = /^587 inet .*\n((?:[ \t]+-o .*\n)+)/m.exec(master)?.[1] ?? ''
+    expect(submission).toContain('-o smtpd_tls_security_level=encrypt')
+    expect(submission).toContain('-o smtpd_tls_auth_only=yes')
+    expect(submission).toContain('-o smtpd_sasl_auth_enable=yes')
+    expect(submission).toContain('-o smtpd_sender_restrictions=reject_sender_login_mismatch')
+    expect(submission).toContain('-o smtpd_relay_restrictions=permit_sasl_authenticated,reject')
+    const services = master.split('\n').filter(l => /^\S/.test(l) && !l.startsWith('#'))
+    expect(services.length).toBeGreaterThan(20)
+    for (const line of services) expect(line.split(/\s+/)[4], line).toBe('n')
+  })
+
+  it('lookup maps probe the unique indexes with active flags', () => {
+    expect(settings(file(files, 'pgsql-virtual-domains.cf').content).query).toBe('SELECT 1 FROM domains WHERE name = lower(\'%s\') AND active')
+    const mailboxes = settings(file(files, 'pgsql-virtual-mailboxes.cf').content).query
+    expect(mailboxes).toContain('d.name = lower(\'%d\') AND m.username = lower(\'%u\') AND m.active AND d.active')
+    expect(settings(file(files, 'pgsql-virtual-aliases.cf').content).query).toContain('unnest(a.destinations)')
+    expect(settings(file(files, 'pgsql-sender-login.cf').content).query).toContain('a.local_part = lower(\'%u\')')
+  })
+
+  it('Dovecot: SQL passdb/userdb with BLF-CRYPT, IMAP + LMTP, SASL socket for Postfix, four special folders', () => {
+    const sqlConf = file(files, 'dovecot-sql.conf.ext').content
+    expect(sqlConf).toMatch(/^driver = pgsql$/m)
+    expect(sqlConf).toMatch(/^default_pass_scheme = BLF-CRYPT$/m)
+    expect(sqlConf).toMatch(/^password_query = .*WHERE d\.name = '%Ld' AND m\.username = '%Ln' AND m\.active AND d\.active$/m)
+    expect(sqlConf).toMatch(/^user_query = SELECT '\/srv\/mail\/var\/mail\/vhosts' \|\| .* AS home, 5000 AS uid, 5000 AS gid, .*quota_rule/m)
+    const conf = file(files, 'dovecot.conf').content
+    expect(conf).toMatch(/^protocols = imap lmtp$/m)
+    expect(conf).toContain('unix_listener /srv/mail/var/spool/postfix/private/auth {')
+    for (const folder of ['Drafts', 'Sent', 'Trash', 'Junk']) {
+      expect(conf).toMatch(new RegExp(`mailbox ${folder} \\{\\n\\s+special_use = \\\\${folder}\\n\\s+auto = subscribe\\n`))
+    }
+  })
+
+  it('listen addresses and ports come from the context', () => {
+    const ctx = mailstackContext.build({ paths: resolvePaths('/tmp/t'), databaseUrl: 'postgres://p@127.0.0.1/x', mailHostname: 'mx.test' },
+      { smtp: '127.0.0.1:2525', submission: '127.0.0.1:2587', imapAddress: '127.0.0.1', imapPort: 2143, imapsPort: 2993, inetInterfaces: 'loopback-only' })
+    const out = mailstack.render(ctx, templates)
+    expect(file(out, 'master.cf').content).toMatch(/^127\.0\.0\.1:2525 inet n - n - - smtpd$/m)
+    expect(file(out, 'master.cf').content).toMatch(/^127\.0\.0\.1:2587 inet n - n - - smtpd$/m)
+    const conf = file(out, 'dovecot.conf').content
+    expect(conf).toMatch(/^listen = 127\.0\.0\.1$/m)
+    expect(conf).toMatch(/inet_listener imap \{\n\s+port = 2143\n/)
+    expect(conf).toMatch(/inet_listener imaps \{\n\s+port = 2993\n/)
+    // No password in the URL (trust auth): no password line at all.
+    expect(file(out, 'pgsql-virtual-domains.cf').content).not.toMatch(/^password/m)
+    expect(file(out, 'dovecot-sql.conf.ext').content).not.toContain('password=')
+  })
+
+  it('a database password with quotes, blanks, backslashes, % and $ survives each file format', () => {
+    const password = `it's a "pw" \\ with %d and $x`
+    const user = 'mail user'
+    const out = mailstack.render(build(`postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@db.internal:6543/mail%20db`), templates)
+    const map = settings(file(out, 'pgsql-virtual-mailboxes.cf').content)
+    expect(map.password).toBe(password)
+    expect(map.user).toBe(user)
+    expect(map.dbname).toBe('mail db')
+    expect(map.hosts).toBe('inet:db.internal:6543')
+    const connect = /^connect = (.*)$/m.exec(file(out, 'dovecot-sql.conf.ext').content)![1]!
+    expect(parseConninfo(connect)).toEqual({ host: 'db.internal', port: '6543', dbname: 'mail db', user, password })
+  })
+
+  it('refuses values that would break a file: newlines, outer blanks, unsafe paths', () => {
+    expect(() => mailstack.render(build(`postgres://u:${encodeURIComponent('a\nquery = x')}@h/db`), templates)).toThrow(/single line/)
+    expect(() => mailstack.render(build(`postgres://u:${encodeURIComponent(' pw')}@h/db`), templates)).toThrow(/blanks/)
+    expect(() => mailstack.render(build(undefined, '/srv/mail $x'), templates)).toThrow(/unsafe path/)
+    expect(() => mailstack.render(build(undefined, '/srv/it\'s'), templates)).toThrow(/unsafe path/)
+    expect(() => mailstackContext.build({ paths: resolvePaths('/x'), databaseUrl: undefined, mailHostname: 'h' })).toThrow(/DATABASE_URL/)
+  })
+
+  it('a missing template is an error, not an empty file', () => {
+    const { ['postfix/main.cf.liquid']: _, ...rest } = templates
+    expect(() => mailstack.render(build(), rest)).toThrow(/main\.cf\.liquid is missing/)
+  })
+})
