@@ -71,6 +71,8 @@ function fromPostgres(err: PgErrorLike): ApiError | undefined {
   if (err.code === '23503' && err.constraint_name && FOREIGN_KEYS[err.constraint_name]) {
     return apiErrors.notFound(FOREIGN_KEYS[err.constraint_name]!, 'The referenced domain does not exist.')
   }
+  // Text PostgreSQL cannot store (a NUL byte, invalid UTF-8) that got past validation: still the client's input.
+  if (err.code === '22021' || err.code === '22P05') return apiErrors.validation('The request contains characters that cannot be stored (e.g. NUL).')
   // Connection-level failures: the database is down or restarting.
   if (err.code === 'ECONNREFUSED' || err.code === 'CONNECTION_CLOSED' || err.code === 'CONNECT_TIMEOUT' || err.code === '57P03') {
     return apiErrors.unavailable('The database is not reachable; retry shortly.')

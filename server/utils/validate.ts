@@ -16,7 +16,22 @@ function describeIssues(issues: v.BaseIssue<unknown>[]): string {
   }).join('; ')
 }
 
+/** PostgreSQL text cannot hold U+0000: find one anywhere in a parsed body or query (keys included). */
+function nulPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path || 'value' : undefined
+  if (value === null || typeof value !== 'object') return undefined
+  for (const [key, inner] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key
+    if (key.includes('\0')) return at
+    const found = nulPath(inner, at)
+    if (found) return found
+  }
+  return undefined
+}
+
 export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const nul = nulPath(input)
+  if (nul) throw apiErrors.validation(`${nul}: must not contain NUL characters`)
   const result = v.safeParse(schema, input)
   if (!result.success) throw apiErrors.validation(describeIssues(result.issues))
   return result.output
