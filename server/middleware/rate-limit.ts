@@ -1,5 +1,4 @@
 import { ApiError } from '../utils/errors'
-import { clientIp } from '../utils/ip'
 import { RateLimiter } from '../utils/rate-limit'
 import { requestPath } from '../utils/request-path'
 import { securitySettings } from '../utils/security-settings'
@@ -11,20 +10,13 @@ const API_PATH = /^\/api\/v1(?:\/|$)/
 const loginLimiter = new RateLimiter()
 const apiLimiter = new RateLimiter()
 
-declare module 'h3' {
-  interface H3EventContext {
-    clientIp?: string
-  }
-}
-
 /** Per-IP token buckets: sign-in (default 5/min) and the API (default 60/min), tunable in security settings. */
 export default defineEventHandler(async (event) => {
   const path = requestPath(event)
   const isLogin = LOGIN_PATH.test(path)
   if (!isLogin && !API_PATH.test(path)) return
   const settings = await securitySettings.get()
-  const ip = clientIp(event, settings.proxyList)
-  event.context.clientIp = ip
+  const ip = await securitySettings.clientIp(event)
   const allowed = isLogin ? loginLimiter.take(ip, settings.login_rate_limit) : apiLimiter.take(ip, settings.api_rate_limit)
   if (!allowed) {
     throw new ApiError(429, 'RATE_LIMITED', 'Too many requests', `This address is over the ${isLogin ? 'sign-in' : 'API'} rate limit; wait a minute and retry.`, { 'Retry-After': RETRY_AFTER_SECONDS })

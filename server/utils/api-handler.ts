@@ -4,8 +4,8 @@ import { audit } from './audit'
 import { auth } from './auth'
 import { waitForDatabase } from './db'
 import { apiErrors, toApiError } from './errors'
-import { normalizeIp } from './ip'
 import { requestPath } from './request-path'
+import { securitySettings } from './security-settings'
 
 // How long a request waits for the database during start-up before answering 503.
 const STARTUP_WAIT_MS = 5_000
@@ -38,7 +38,7 @@ async function record(event: H3Event, status: number, result?: unknown): Promise
     actor: event.context.actor?.name ?? event.context.auditActor ?? 'anonymous',
     action,
     target,
-    ip: event.context.clientIp ?? normalizeIp(event.node.req.socket.remoteAddress ?? ''),
+    ip: await securitySettings.clientIp(event),
     status,
   })
 }

@@ -4,7 +4,6 @@ import { SignJWT, jwtVerify } from 'jose'
 import { apiTokens } from './api-tokens'
 import { useConfig } from './config'
 import { ApiError, apiErrors } from './errors'
-import { clientIp } from './ip'
 import { safeEqual, sha256Hex } from './secrets'
 import { securitySettings } from './security-settings'
 
@@ -75,7 +74,7 @@ export const auth = {
    */
   async authenticate(event: H3Event): Promise<Actor> {
     const settings = await securitySettings.get()
-    const ip = event.context.clientIp ?? clientIp(event, settings.proxyList)
+    const ip = await securitySettings.clientIp(event)
     const apiKey = getHeader(event, 'x-api-key')
     if (apiKey !== undefined) {
       // The address is checked first, so an outsider cannot even learn whether a key is valid.

@@ -17,6 +17,14 @@ export const pageQueryEntries = {
   limit: queryInt(1, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
 }
 
+/** `?domain_id=N`: a positive int4, as a route id would be. */
+export const idQueryParam = v.optional(v.pipe(
+  v.string(),
+  v.regex(/^[1-9]\d{0,9}$/, 'must be a positive integer'),
+  v.transform(Number),
+  v.maxValue(2_147_483_647, 'is too large'),
+))
+
 export interface Page {
   page: number
   limit: number

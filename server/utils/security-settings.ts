@@ -1,6 +1,14 @@
+import type { H3Event } from 'h3'
 import { securityDb, type SecuritySettingsRow } from '../db/queries/security'
 import { databaseInfo } from './db'
-import { IpList } from './ip'
+import { clientIp, IpList } from './ip'
+
+declare module 'h3' {
+  interface H3EventContext {
+    /** Set once per request by `securitySettings.clientIp()`. */
+    clientIp?: string
+  }
+}
 
 // Another panel process sharing the database sees a change within this long; this one at once.
 const CACHE_TTL_MS = 5_000
@@ -34,6 +42,15 @@ export const securitySettings = {
     const value = compile(await securityDb.update(changes))
     cached = { value, expires: Date.now() + CACHE_TTL_MS }
     return value
+  },
+
+  /**
+   * The request's client address as these settings define it (X-Forwarded-For only from a trusted
+   * proxy), worked out once per request: the rate limiter, allowlists and audit log all use this.
+   */
+  async clientIp(event: H3Event): Promise<string> {
+    event.context.clientIp ??= clientIp(event, (await securitySettings.get()).proxyList)
+    return event.context.clientIp
   },
 
   /** Forgets the cached row (after a restore replaced it), so the next request reads the new one. */

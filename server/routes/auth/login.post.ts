@@ -12,7 +12,7 @@ import { readValidBody } from '../../utils/validate'
 /** POST /auth/login — checks the admin credentials from config.env; returns a JWT and sets the session cookie. */
 export default defineApiHandler(async (event) => {
   const settings = await securitySettings.get()
-  if (!settings.adminList.allows(event.context.clientIp ?? '')) throw ipNotAllowed('admin_login_whitelist')
+  if (!settings.adminList.allows(await securitySettings.clientIp(event))) throw ipNotAllowed('admin_login_whitelist')
   const { username, password } = await readValidBody(event, loginSchema)
   event.context.auditActor = username
   const config = useConfig()

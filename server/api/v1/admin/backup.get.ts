@@ -2,6 +2,7 @@ import { setResponseHeaders } from 'h3'
 import * as v from 'valibot'
 import { defineApiHandler } from '../../../utils/api-handler'
 import { audit } from '../../../utils/audit'
+import { securitySettings } from '../../../utils/security-settings'
 import { backup } from '../../../services/backup'
 import { getValidQuery } from '../../../utils/validate'
 
@@ -17,7 +18,7 @@ const query = v.strictObject({
 export default defineApiHandler(async (event) => {
   const { include_audit } = getValidQuery(event, query)
   const { bytes, fileName } = await backup.create({ includeAudit: include_audit === 'true' })
-  await audit.append({ time: new Date().toISOString(), actor: event.context.actor!.name, action: 'GET /api/v1/admin/backup', target: fileName, ip: event.context.clientIp ?? '', status: 200 })
+  await audit.append({ time: new Date().toISOString(), actor: event.context.actor!.name, action: 'GET /api/v1/admin/backup', target: fileName, ip: await securitySettings.clientIp(event), status: 200 })
   setResponseHeaders(event, {
     'Content-Type': 'application/gzip',
     'Content-Disposition': `attachment; filename="${fileName}"`,

@@ -1,12 +1,12 @@
 import * as v from 'valibot'
 import { aliasesDb } from '../../../db/queries/aliases'
 import { defineApiHandler } from '../../../utils/api-handler'
-import { pageQueryEntries, respond } from '../../../utils/respond'
+import { idQueryParam, pageQueryEntries, respond } from '../../../utils/respond'
 import { getValidQuery } from '../../../utils/validate'
 
 const query = v.strictObject({
   ...pageQueryEntries,
-  domain_id: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d{0,9}$/, 'must be a positive integer'), v.transform(Number), v.maxValue(2_147_483_647, 'is too large'))),
+  domain_id: idQueryParam,
   search: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(320))),
 })
 

@@ -9,7 +9,7 @@ import { readValidBody } from '../../../utils/validate'
 /** PUT /api/v1/security/settings — any subset; an admin allowlist that excludes the caller needs `confirm_lockout`. */
 export default defineApiHandler(async (event) => {
   const { confirm_lockout, ...changes } = await readValidBody(event, securitySettingsUpdateSchema)
-  const ip = event.context.clientIp ?? ''
+  const ip = await securitySettings.clientIp(event)
   if (changes.admin_login_whitelist && !new IpList(changes.admin_login_whitelist).allows(ip) && !confirm_lockout) {
     throw new ApiError(409, 'LOCKOUT_PREVENTED', 'This would lock you out',
       `Your address ${ip} is not in the new admin_login_whitelist; add it, or resend with "confirm_lockout": true.`)
