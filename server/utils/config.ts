@@ -29,6 +29,8 @@ export interface PanelConfig {
   logFormat: 'text' | 'json'
   mailHostname: string
   policydListen: string
+  /** HTTPS=on: the panel serves HTTPS with the stable TLS pair (server/services/tls/panel-https.ts). */
+  https: boolean
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PanelConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be 0..65535, got ${get('PORT')}`)
   const logFormat = get('LOG_FORMAT') ?? 'text'
   if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`LOG_FORMAT must be text or json, got ${logFormat}`)
+  const https = get('HTTPS') ?? 'off'
+  if (https !== 'on' && https !== 'off') throw new ConfigError(`HTTPS must be on or off, got ${https}`)
 
   return {
     paths,
@@ -88,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PanelConfig {
     logFormat,
     mailHostname: get('MAIL_HOSTNAME') ?? 'localhost',
     policydListen: get('POLICYD_LISTEN') ?? '127.0.0.1:10031',
+    https: https === 'on',
   }
 }
 

@@ -1,0 +1,16 @@
+import { readRawBody } from 'h3'
+import { certificateRenewSchema } from '#shared/schemas/certificates'
+import { certificates } from '../../../../services/tls/certificates'
+import { defineApiHandler } from '../../../../utils/api-handler'
+import { respond } from '../../../../utils/respond'
+import { getIdParam, readValidBody } from '../../../../utils/validate'
+
+/** POST /api/v1/certificates/:id/renew — certbot renew for that lineage (body optional: `{"force": true}` renews even when not due). */
+export default defineApiHandler(async (event) => {
+  const id = getIdParam(event)
+  // h3 caches the raw body, so readValidBody reads the same bytes again.
+  const { force } = (await readRawBody(event)) ? await readValidBody(event, certificateRenewSchema) : { force: false }
+  const { row, renewed } = await certificates.renew(id, force)
+  const until = row.not_after.toISOString()
+  return respond.message(renewed ? `Certificate ${id} renewed (valid until ${until})` : `Certificate ${id} is not due for renewal (valid until ${until}); send {"force": true} to renew now`, { renewed, not_after: until })
+})

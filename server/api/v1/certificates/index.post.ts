@@ -1,0 +1,12 @@
+import { certificateUploadSchema } from '#shared/schemas/certificates'
+import { certificates } from '../../../services/tls/certificates'
+import { defineApiHandler } from '../../../utils/api-handler'
+import { respond } from '../../../utils/respond'
+import { readValidBody } from '../../../utils/validate'
+
+/** POST /api/v1/certificates — uploads a PEM certificate (chain) and its key; 400 unless they match, are valid now and cover the hostname. */
+export default defineApiHandler(async (event) => {
+  const input = await readValidBody(event, certificateUploadSchema)
+  const row = await certificates.upload(input)
+  return respond.message(`Certificate ${row.id} for ${row.hostname} stored (valid until ${row.not_after.toISOString()})`, { id: row.id })
+}, { status: 201 })

@@ -1,0 +1,12 @@
+import { certificateIssueSchema } from '#shared/schemas/certificates'
+import { certificates } from '../../../services/tls/certificates'
+import { defineApiHandler } from '../../../utils/api-handler'
+import { respond } from '../../../utils/respond'
+import { readValidBody } from '../../../utils/validate'
+
+/** POST /api/v1/certificates/issue — obtains a Let's Encrypt certificate through certbot (standalone or webroot). */
+export default defineApiHandler(async (event) => {
+  const input = await readValidBody(event, certificateIssueSchema)
+  const row = await certificates.issue(input)
+  return respond.message(`Certificate ${row.id} issued for ${row.hostname} by ${row.issuer} (valid until ${row.not_after.toISOString()})`, { id: row.id })
+}, { status: 201 })
