@@ -32,8 +32,8 @@ describe('certbot argument arrays', () => {
   })
 
   it('renew (forced or not) and delete name the lineage', () => {
-    expect(certbot.renewArgs(paths, 'mail.example.com', false)).toEqual(['renew', '--non-interactive', '--cert-name', 'mail.example.com', ...DIRS])
-    expect(certbot.renewArgs(paths, 'mail.example.com', true)).toEqual(['renew', '--non-interactive', '--cert-name', 'mail.example.com', '--force-renewal', ...DIRS])
+    expect(certbot.renewArgs(paths, 'mail.example.com', false)).toEqual(['renew', '--non-interactive', '--no-random-sleep-on-renew', '--cert-name', 'mail.example.com', ...DIRS])
+    expect(certbot.renewArgs(paths, 'mail.example.com', true)).toEqual(['renew', '--non-interactive', '--no-random-sleep-on-renew', '--cert-name', 'mail.example.com', '--force-renewal', ...DIRS])
     expect(certbot.deleteArgs(paths, 'mail.example.com')).toEqual(['delete', '--non-interactive', '--cert-name', 'mail.example.com', ...DIRS])
   })
 
