@@ -110,7 +110,11 @@ export const webhookRow = v.strictObject({
   last_error: v.nullable(text(MAX_FREE_TEXT)),
 })
 
-/** In insert order (parents before children). webhook_deliveries is a transient outbox and never archived. */
+/**
+ * In insert order (parents before children). webhook_deliveries is a transient outbox and never
+ * archived. Neither is certificates: its rows describe PEM files on this machine's disk (keys
+ * included), which a restore on another machine would not have; a restore leaves that table alone.
+ */
 export const BACKUP_TABLES = {
   server_settings: serverSettingsRow,
   security_settings: securitySettingsRow,

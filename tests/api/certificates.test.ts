@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, type ListBody, type RequestOptions } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
-import { createTestDatabase, freePort, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
+import { createTestDatabase, freePort, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 import { testPki } from '../support/tls'
 
 const HOST = 'mail.example.test'
@@ -303,6 +304,21 @@ describe('delete', () => {
     expect((await call(`/api/v1/certificates/${certbotRow.id}`, { method: 'DELETE' })).status).toBe(200)
     expect(existsSync(join(root, 'etc/letsencrypt/live', HOST))).toBe(false)
   }, ISSUE_TIMEOUT_MS)
+})
+
+describe('backup', () => {
+  it('leaves certificates out of the archive, and a restore leaves them alone', async () => {
+    const before = await list()
+    const backup = await fetch(`${server.url}/api/v1/admin/backup`, { headers: { 'x-api-key': LEGACY_API_KEY } })
+    expect(backup.status).toBe(200)
+    const archive = Buffer.from(await backup.arrayBuffer())
+    const document = gunzipSync(archive).toString()
+    expect(Object.keys(JSON.parse(document).tables)).not.toContain('certificates')
+    expect(document).not.toMatch(/BEGIN|fingerprint_sha256/)
+    const restore = await fetch(`${server.url}/api/v1/admin/restore`, { method: 'POST', headers: { 'x-api-key': LEGACY_API_KEY, 'content-type': 'application/gzip' }, body: new Uint8Array(archive) })
+    expect(restore.status, await restore.text()).toBe(200)
+    expect(await list()).toEqual(before)
+  })
 })
 
 describe('authentication', () => {
