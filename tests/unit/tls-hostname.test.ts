@@ -8,7 +8,7 @@ const ok = (schema: v.GenericSchema, input: unknown) => v.safeParse(schema, inpu
 const HOSTILE = [
   '', '.', '..', '../etc', 'mail..example.com', 'mail/example.com', '/etc/passwd', 'a\\b',
   'mail.example.com;rm -rf /', 'a;b', '$(id).example.com', '`id`.example.com', 'a|b', 'a&b', 'a>b', 'a<b', '$HOME',
-  'mail example.com', ' mail.example.com x', 'mail.example.com\n', 'tab\there', "quo'te", 'dou"ble', 'a*b.com', '*', '*.com.', '-lead.example.com',
+  'mail example.com', ' mail.example.com x', 'mail.example.com\n', 'tab\there', 'quo\'te', 'dou"ble', 'a*b.com', '*', '*.com.', '-lead.example.com',
   'trail-.example.com', 'mail.example.com.', '.mail.example.com', 'mäil.example.com', 'ｍail.example.com', 'пример.рф', 'a\u0000b',
   `${'a'.repeat(64)}.example.com`, `${'a.'.repeat(126)}aa`, '--help', '-d',
 ]
