@@ -1,7 +1,5 @@
-import { consola } from 'consola'
 import { day0 } from '../services/tls/day0'
 import { databaseInfo } from '../utils/db'
-import { scrubSecrets } from '../utils/errors'
 
 const POLL_MS = 250
 
@@ -9,6 +7,7 @@ const POLL_MS = 250
 export default defineNitroPlugin((nitroApp) => {
   let timer: NodeJS.Timeout | undefined
   let closing = false
+  let running: Promise<void> | undefined
 
   function attempt(): void {
     if (closing) return
@@ -17,12 +16,14 @@ export default defineNitroPlugin((nitroApp) => {
       return
     }
     // A failure is logged; the next certificate request or reconciler run tries again.
-    day0.ensure().catch((err: Error) => consola.warn(`TLS: day-0 certificate not imported: ${scrubSecrets(err.message)}`))
+    running = day0.settled()
   }
 
   timer = setTimeout(attempt, 0)
-  nitroApp.hooks.hookOnce('close', () => {
+  // Registered before the database plugin's own close hook, so an import in flight finishes first.
+  nitroApp.hooks.hookOnce('close', async () => {
     closing = true
     clearTimeout(timer)
+    await running
   })
 })

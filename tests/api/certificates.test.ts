@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CertificateView } from '../../server/services/tls/certificates'
 import { api, type ListBody, type RequestOptions } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
 import { createTestDatabase, freePort, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
@@ -17,22 +18,8 @@ const MAX_PEM_BYTES = 64 * 1024
 const PEBBLE_START_MS = 15_000
 const ISSUE_TIMEOUT_MS = 120_000
 
-interface Certificate {
-  id: number
-  hostname: string
-  source: string
-  cert_path: string
-  key_path: string
-  fingerprint_sha256: string
-  subject: string
-  san: string[]
-  issuer: string
-  not_before: string
-  not_after: string
-  created_at: string
-  active: boolean
-  expires_in_days: number
-}
+/** A certificate as the API sends it: the server's view with dates as ISO strings. */
+type Certificate = { [K in keyof CertificateView]: CertificateView[K] extends Date ? string : CertificateView[K] }
 
 const FIELDS = ['active', 'cert_path', 'created_at', 'expires_in_days', 'fingerprint_sha256', 'hostname', 'id', 'issuer', 'key_path', 'not_after', 'not_before', 'san', 'source', 'subject']
 

@@ -1,29 +1,24 @@
 import type { TransactionSql } from 'postgres'
+import type { CertificateMeta } from '../../services/tls/pem'
 import { useDb } from '../../utils/db'
 import type { Page } from '../../utils/respond'
 
 export type CertificateSource = 'self-signed' | 'upload' | 'certbot'
 
-export interface CertificateRow {
+/** A row: what pem.describe() found in the certificate, plus where its files are and where it came from. */
+export interface CertificateRow extends CertificateMeta, CertificateFiles {
   id: number
   hostname: string
   source: CertificateSource
-  cert_path: string
-  key_path: string
-  fingerprint_sha256: string
-  subject: string
-  san: string[]
-  issuer: string
-  not_before: Date
-  not_after: Date
   created_at: Date
 }
 
-export type CertificateInput = Omit<CertificateRow, 'id' | 'created_at' | 'cert_path' | 'key_path'>
 export interface CertificateFiles {
   cert_path: string
   key_path: string
 }
+
+export type CertificateInput = Omit<CertificateRow, 'id' | 'created_at' | keyof CertificateFiles>
 
 // Any constant works; it only has to be the same in every panel process sharing the database.
 const DAY0_LOCK_KEY = 7_305_117_006

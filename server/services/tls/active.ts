@@ -20,7 +20,7 @@ export interface ActiveCertificate {
  * the one recorded was replaced behind the panel's back and is skipped.
  */
 export async function activeCertificate(): Promise<ActiveCertificate | undefined> {
-  await day0.ensure()
+  await day0.settled()
   for (const row of await certificatesDb.currentlyValid()) {
     const pair = readStoredPair(row.cert_path, row.key_path)
     if (!pair) continue

@@ -5,7 +5,7 @@ import * as v from 'valibot'
 import { publicHostname, type CertificateIssue, type CertificateUpload } from '#shared/schemas/certificates'
 import { certificatesDb, type CertificateRow } from '../../db/queries/certificates'
 import { useConfig } from '../../utils/config'
-import { apiErrors, scrubSecrets } from '../../utils/errors'
+import { apiErrors, scrubSecrets, toApiError } from '../../utils/errors'
 import type { Page } from '../../utils/respond'
 import { activeCertificate } from './active'
 import { certbot } from './certbot'
@@ -21,6 +21,10 @@ export interface CertificateView extends CertificateRow {
   active: boolean
   /** Whole days left (negative once expired). */
   expires_in_days: number
+}
+
+function view(row: CertificateRow, activeId: number | undefined, now = Date.now()): CertificateView {
+  return { ...row, active: row.id === activeId, expires_in_days: Math.floor((row.not_after.getTime() - now) / DAY_MS) }
 }
 
 function checked(input: Parameters<typeof pem.checkPair>[0]): CheckedPair {
@@ -63,20 +67,15 @@ function readLineage(hostname: string): CheckedPair & { files: { cert: string, k
 
 export const certificates = {
   async list(page: Page): Promise<{ rows: CertificateView[], total: number }> {
-    await day0.ensure()
+    await day0.settled()
     const [{ rows, total }, active] = await Promise.all([certificatesDb.list(page), activeCertificate()])
-    const now = Date.now()
-    return {
-      rows: rows.map(row => ({ ...row, active: row.id === active?.id, expires_in_days: Math.floor((row.not_after.getTime() - now) / DAY_MS) })),
-      total,
-    }
+    return { rows: rows.map(row => view(row, active?.id)), total }
   },
 
   async get(id: number): Promise<CertificateView> {
     const row = await certificatesDb.get(id)
     if (!row) throw tlsErrors.notFound()
-    const active = await activeCertificate()
-    return { ...row, active: row.id === active?.id, expires_in_days: Math.floor((row.not_after.getTime() - Date.now()) / DAY_MS) }
+    return view(row, (await activeCertificate())?.id)
   },
 
   /**
@@ -163,7 +162,7 @@ export const certificates = {
     }
     if (gone.source === 'certbot' && certbot.available()) {
       await certbot.run(certbot.deleteArgs(tlsPaths(useConfig().paths), gone.hostname))
-        .catch((err: Error) => consola.warn(`TLS: certbot could not delete the lineage of certificate ${id}: ${scrubSecrets(err.message)}`))
+        .catch((err: unknown) => consola.warn(`TLS: certbot could not delete the lineage of certificate ${id}: ${scrubSecrets(toApiError(err).detail)}`))
     }
     return gone
   },

@@ -1,6 +1,7 @@
 import { consola } from 'consola'
 import { certificatesDb } from '../../db/queries/certificates'
 import { useConfig } from '../../utils/config'
+import { scrubSecrets } from '../../utils/errors'
 import { tlsPaths } from './paths'
 import { ensureSelfSigned } from './self-signed'
 
@@ -28,5 +29,10 @@ export const day0 = {
       throw err
     })
     return pending
+  },
+
+  /** ensure(), but a failure (no openssl, say) is logged, not thrown: reads go on with whatever rows exist. */
+  settled(): Promise<void> {
+    return day0.ensure().catch((err: Error) => consola.warn(`TLS: day-0 certificate not imported: ${scrubSecrets(err.message)}`))
   },
 }
