@@ -1,0 +1,84 @@
+import { mailstackContext, type MailstackContext } from '../../server/mailstack/context'
+import { resolvePaths } from '../../server/utils/config'
+import { api as apiAt, type ApiResponse, type RequestOptions } from './client'
+import { startMailStack, type MailStackPorts, type RunningMailStack } from './mail-stack'
+import { createTestDatabase, freePort, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
+
+export const MAIL_HOSTNAME = 'mail.e2e.test'
+
+/** A panel on a fresh database whose reconciler wrote the configuration of a running Postfix + Dovecot. */
+export interface ManagedStack {
+  server: TestServer
+  api: <T = Record<string, unknown>>(path: string, opts?: RequestOptions) => Promise<ApiResponse<T>>
+  ports: MailStackPorts & { imaps: number }
+  /** The paths the panel renders to (the same context its reconciler builds). */
+  ctx: MailstackContext
+  daemons?: RunningMailStack
+  stop: () => Promise<void>
+}
+
+/** The database URL with a password in it (trust auth ignores it), so secrets in rendered files can be checked. */
+function withPassword(url: string, password: string): string {
+  const u = new URL(url)
+  u.password = password
+  return u.toString()
+}
+
+/**
+ * Starts the panel, moves the mail stack to loopback high ports over the API, lets the reconciler
+ * write the files, then (unless `startDaemons: false`) starts Dovecot and Postfix from them.
+ */
+export async function startManagedStack(opts: { startDaemons?: boolean, dbPassword?: string, env?: Record<string, string> } = {}): Promise<ManagedStack> {
+  if (!process.env.DATABASE_URL) {
+    throw new Error('DATABASE_URL is not set: the mail stack needs a real PostgreSQL that Postfix and Dovecot can query (e.g. postgres://postgres@127.0.0.1:5432/postgres)')
+  }
+  const db = await createTestDatabase()
+  const databaseUrl = withPassword(db.url!, opts.dbPassword ?? 'e2e-Secret-pw')
+  const root = await makeRoot({ MAIL_HOSTNAME })
+  const cleanup: (() => Promise<void> | void)[] = [() => removeRoot(root), db.drop]
+  const stop = async () => {
+    for (const fn of cleanup.reverse()) await fn()
+  }
+  try {
+    const server = await startServer({ root, databaseUrl, env: opts.env })
+    cleanup.push(server.stop)
+    await raiseRateLimits(server.url)
+    const api = <T = Record<string, unknown>>(path: string, o: RequestOptions = {}) => apiAt<T>(path, { ...o, baseUrl: server.url })
+    const ports = { smtp: await freePort(), submission: await freePort(), imap: await freePort(), imaps: await freePort() }
+    const settings = {
+      smtp_listen: `127.0.0.1:${ports.smtp}`,
+      submission_listen: `127.0.0.1:${ports.submission}`,
+      imap_listen: '127.0.0.1',
+      imap_port: ports.imap,
+      imaps_port: ports.imaps,
+      inet_interfaces: 'loopback-only',
+      inet_protocols: 'ipv4',
+      auth_failure_delay: 0,
+    }
+    const put = await api('/api/v1/config/mailstack', { method: 'PUT', body: settings })
+    if (put.status !== 200) throw new Error(`PUT /config/mailstack: ${put.status} ${JSON.stringify(put.body)}`)
+    const run = await api<{ ok: boolean, errors: string[] }>('/api/v1/reconcile', { method: 'POST' })
+    if (run.status !== 200 || !run.body.ok) throw new Error(`reconcile failed: ${JSON.stringify(run.body)}\n${server.output()}`)
+
+    const ctx = mailstackContext.build({ paths: resolvePaths(root), databaseUrl, mailHostname: MAIL_HOSTNAME }, {
+      smtp: settings.smtp_listen,
+      submission: settings.submission_listen,
+      imapAddress: settings.imap_listen,
+      imapPort: ports.imap,
+      imapsPort: ports.imaps,
+      inetInterfaces: settings.inet_interfaces,
+      inetProtocols: settings.inet_protocols,
+      authFailureDelaySeconds: 0,
+    })
+    const stack: ManagedStack = { server, api, ports, ctx, stop }
+    if (opts.startDaemons !== false) {
+      stack.daemons = await startMailStack(ctx, ports)
+      cleanup.push(stack.daemons.stop)
+    }
+    return stack
+  }
+  catch (err) {
+    await stop()
+    throw err
+  }
+}
