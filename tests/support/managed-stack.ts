@@ -24,6 +24,20 @@ function withPassword(url: string, password: string): string {
   return u.toString()
 }
 
+type Api = ManagedStack['api']
+const RUN_TIMEOUT_MS = 15_000
+
+/** Waits until the newest recorded reconcile run is one with this trigger, and returns it. */
+export async function waitForRun(api: Api, trigger: string): Promise<{ ok: boolean, trigger: string, errors: string[] }> {
+  const deadline = Date.now() + RUN_TIMEOUT_MS
+  for (;;) {
+    const { body } = await api<{ last_run: { ok: boolean, trigger: string, errors: string[] } | null }>('/api/v1/reconcile/status')
+    if (body.last_run?.trigger === trigger) return body.last_run
+    if (Date.now() > deadline) throw new Error(`no reconcile run with trigger ${trigger}: ${JSON.stringify(body)}`)
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
 /**
  * Starts the panel, moves the mail stack to loopback high ports over the API, lets the reconciler
  * write the files, then (unless `startDaemons: false`) starts Dovecot and Postfix from them.
@@ -40,7 +54,7 @@ export async function startManagedStack(opts: { startDaemons?: boolean, dbPasswo
     for (const fn of cleanup.reverse()) await fn()
   }
   try {
-    const server = await startServer({ root, databaseUrl, env: opts.env })
+    const server = await startServer({ root, databaseUrl, env: opts.env, mailDaemons: true })
     cleanup.push(server.stop)
     await raiseRateLimits(server.url)
     const api = <T = Record<string, unknown>>(path: string, o: RequestOptions = {}) => apiAt<T>(path, { ...o, baseUrl: server.url })
@@ -57,8 +71,9 @@ export async function startManagedStack(opts: { startDaemons?: boolean, dbPasswo
     }
     const put = await api('/api/v1/config/mailstack', { method: 'PUT', body: settings })
     if (put.status !== 200) throw new Error(`PUT /config/mailstack: ${put.status} ${JSON.stringify(put.body)}`)
-    const run = await api<{ ok: boolean, errors: string[] }>('/api/v1/reconcile', { method: 'POST' })
-    if (run.status !== 200 || !run.body.ok) throw new Error(`reconcile failed: ${JSON.stringify(run.body)}\n${server.output()}`)
+    // The change itself triggers the (debounced) reconcile that writes the files.
+    const run = await waitForRun(api, 'settings')
+    if (!run.ok) throw new Error(`reconcile failed: ${JSON.stringify(run)}\n${server.output()}`)
 
     const ctx = mailstackContext.build({ paths: resolvePaths(root), databaseUrl, mailHostname: MAIL_HOSTNAME }, {
       smtp: settings.smtp_listen,
