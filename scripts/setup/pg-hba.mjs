@@ -8,17 +8,25 @@ const LOOPBACK = ['127.0.0.1/32', '::1/128']
 const normalise = line => line.trim().split(/\s+/).join(' ')
 
 export const pgHba = {
-  /** @returns {string[]} the lines the panel needs */
+  /**
+   * @param {string} database
+   * @param {string} user
+   * @returns {string[]} the lines the panel needs
+   */
   rules(database, user) {
     return LOOPBACK.map(address => `host    ${database}    ${user}    ${address}    md5`)
   },
 
+  /** @param {string} text @param {string} database @param {string} user @returns {boolean} */
   has(text, database, user) {
     const present = new Set(text.split(/\r?\n/).map(normalise))
     return pgHba.rules(database, user).every(rule => present.has(normalise(rule)))
   },
 
-  /** The file with the panel's rules inserted before its first rule (appended to a file that has none). */
+  /**
+   * The file with the panel's rules inserted before its first rule (appended to a file that has none).
+   * @param {string} text @param {string} database @param {string} user @returns {string}
+   */
   withPanelRules(text, database, user) {
     if (pgHba.has(text, database, user)) return text
     const lines = text.split('\n')

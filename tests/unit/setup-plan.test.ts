@@ -20,28 +20,42 @@ const RHEL_HBA = [
 ].join('\n')
 
 type Os = ReturnType<typeof osRelease.parse>
+type PathState = { mode: number, uid: number, gid: number } | null
+/** What probe.mjs reports about a machine. */
+interface State {
+  packages: Record<string, boolean>
+  systemd: boolean
+  services: Record<string, { enabled: boolean, active: boolean }>
+  pgInitialised: boolean
+  pgHba: string | null
+  accounts: { user: { uid: number, gid: number } | null, group: { gid: number } | null, uidOwner: string | null, gidOwner: string | null }
+  paths: Record<string, PathState>
+  config: Record<string, string> | null
+  hostname?: string
+  database: { reachable: boolean, roleExists: boolean, databaseOwner: string }
+}
 type Step = { id: string, name: string, changes: boolean, skipped?: string, commands: string[][], action?: Record<string, unknown> }
 
 const fixture = (name: string): Os => osRelease.parse(readFileSync(`tests/fixtures/os-release/${name}`, 'utf8'))
 
 /** A machine with nothing on it yet: no packages, no PostgreSQL running, no vmail, no files. */
-function fresh(os: Os) {
+function fresh(os: Os): State {
   return {
     packages: Object.fromEntries(packagesToProbe(os).map((p: string) => [p, false])),
     systemd: true,
     services: {},
     pgInitialised: false,
-    pgHba: null as string | null,
-    accounts: { user: null, group: null, uidOwner: null, gidOwner: null } as Record<string, unknown>,
-    paths: {} as Record<string, { mode: number, uid: number, gid: number } | null>,
-    config: null as Record<string, string> | null,
+    pgHba: null,
+    accounts: { user: null, group: null, uidOwner: null, gidOwner: null },
+    paths: {},
+    config: null,
     hostname: 'mail.example.com',
     database: { reachable: false, roleExists: false, databaseOwner: '' },
   }
 }
 
 /** The same machine after a successful run: the probe sees everything in place. */
-function installed(os: Os) {
+function installed(os: Os): State {
   const dir = (mode: number, id = 0) => ({ mode: DIR | mode, uid: id, gid: id })
   const file = { mode: 0o100600, uid: 0, gid: 0 }
   const running = { enabled: true, active: true }
@@ -67,7 +81,7 @@ function installed(os: Os) {
   }
 }
 
-function plan(os: Os, state: ReturnType<typeof fresh>, options: Record<string, unknown> = {}) {
+function plan(os: Os, state: State, options: Record<string, unknown> = {}) {
   const result = planSetup({ os, options: { root: ROOT, preseedFile: PRESEED, ...options }, state })
   return { ...result, steps: result.steps as Step[] }
 }
@@ -314,7 +328,7 @@ describe('planSetup refuses, before anything changes', () => {
 
   it('no hostname at all', () => {
     const os = fixture('debian-12')
-    expect(() => plan(os, { ...fresh(os), hostname: undefined as unknown as string })).toThrow(/pass --hostname/)
+    expect(() => plan(os, { ...fresh(os), hostname: undefined })).toThrow(/pass --hostname/)
   })
 
   it.each([['Mailpanel'], ['1panel'], ['panel-db'], ['panel"; DROP'], ['a'.repeat(64)], ['']])('database name %j', (name) => {
