@@ -9,7 +9,8 @@ const CONNECT_TIMEOUT_S = 5
 const FIELD_SEPARATOR = '\x1f'
 const SCRAM_ITERATIONS = 4096
 const SCRAM_SALT_BYTES = 16
-const PSQL = ['runuser', '-u', 'postgres', '--', 'psql', '-X', '-q', '-A', '-t', '-F', FIELD_SEPARATOR, '-v', 'ON_ERROR_STOP=1', '-d', 'postgres']
+// -w: never prompt on the terminal for a password (peer auth or fail).
+const PSQL = ['runuser', '-u', 'postgres', '--', 'psql', '-w', '-X', '-q', '-A', '-t', '-F', FIELD_SEPARATOR, '-v', 'ON_ERROR_STOP=1', '-d', 'postgres']
 
 export const sqlText = {
   ident: name => `"${String(name).replace(/"/g, '""')}"`,

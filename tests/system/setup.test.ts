@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process'
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto'
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify, stripVTControlCharacters } from 'node:util'
@@ -241,6 +241,18 @@ describe('refusals and the launcher', () => {
     expect(res.stderr).toMatch(/^error: unsupported operating system "Alpine Linux v3\.20" \(ID=alpine, ID_LIKE=\(none\)\).*nothing was changed/)
     expect(res.stdout).toBe('')
     expect(readdirSync(root)).toEqual([])
+  })
+
+  it('a failing command stops the run with its argv, exit code and stderr; later steps do not run', async () => {
+    const root = emptyRoot()
+    // A file where the mail store's parent folder should be: `install -d` fails for real.
+    writeFileSync(join(root, 'var'), 'not a folder')
+    const res = await setup(['--root', root, '--skip-packages', '--hostname', HOSTNAME, '--db-name', 'mailpanel_never', '--db-user', 'mailpanel_never'])
+    expect(res.code).toBe(1)
+    expect(progress(res.stdout).at(-1)).toEqual(['Create mail store', 'failed'])
+    expect(res.stdout).not.toContain('Create database role')
+    expect(res.stderr).toContain(`error: Create mail store failed\n  command: install -d -m 0755 ${root}/var/mail\n  exit code: 1\n  stderr: install: cannot create directory`)
+    expect(readdirSync(root)).toEqual(['var'])
   })
 
   it('a RHEL-family os-release gets the dnf plan (dry run on this machine): no apt-get anywhere, nothing created', async () => {
