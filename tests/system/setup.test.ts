@@ -7,6 +7,7 @@ import { promisify, stripVTControlCharacters } from 'node:util'
 import { verify } from '@node-rs/bcrypt'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { osRelease } from '../../scripts/setup/os-release.mjs'
 import { scramVerifier } from '../../scripts/setup/pg-admin.mjs'
 import { envFile } from '../../server/utils/env-file'
 import { api } from '../support/client'
@@ -68,7 +69,7 @@ async function dropDatabase(name: string, role: string): Promise<void> {
   await sql.end()
 }
 
-describe('setup on this Debian machine (real packages, real PostgreSQL, real vmail user)', () => {
+describe('setup on this Debian-family machine (real packages, real PostgreSQL, real vmail user)', () => {
   const name = `mailpanel_test_${randomBytes(4).toString('hex')}`
   const args = (root: string) => ['--root', root, '--pg-admin-url', adminUrl(), '--db-name', name, '--db-user', name, '--hostname', HOSTNAME]
   let root: string
@@ -94,7 +95,7 @@ describe('setup on this Debian machine (real packages, real PostgreSQL, real vma
   it('first run: the packages are already installed, every other step is done, the admin password is printed once', () => {
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
-    expect(first.stdout).toContain('Debian GNU/Linux 12 (bookworm) (debian family)')
+    expect(first.stdout).toContain(`${osRelease.parse(readFileSync('/etc/os-release', 'utf8')).prettyName} (debian family)`)
     const steps = Object.fromEntries(progress(first.stdout))
     expect(Object.keys(steps)).toEqual(['Install packages', 'Enable and start services', 'Create vmail user', 'Create mail store',
       'Create database role and database', 'Write config.env', 'Create self-signed TLS certificate'])
