@@ -1,27 +1,26 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { mailstackContext, type MailstackContext } from '../../server/mailstack/context'
 import { resolvePaths } from '../../server/utils/config'
 import { api as apiAt, type ApiResponse, type RequestOptions } from './client'
 import { startMailStack, type MailStackPorts, type RunningMailStack } from './mail-stack'
-import { createTestDatabase, freePort, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
+import { installWithSetup } from './installer'
+import { freePort, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
 
 export const MAIL_HOSTNAME = 'mail.e2e.test'
 
 /** A panel on a fresh database whose reconciler wrote the configuration of a running Postfix + Dovecot. */
 export interface ManagedStack {
   server: TestServer
+  /** The panel role's password, which Postfix's maps and Dovecot's SQL file carry. */
+  dbPassword: string
   api: <T = Record<string, unknown>>(path: string, opts?: RequestOptions) => Promise<ApiResponse<T>>
   ports: MailStackPorts & { imaps: number }
   /** The paths the panel renders to (the same context its reconciler builds). */
   ctx: MailstackContext
   daemons?: RunningMailStack
   stop: () => Promise<void>
-}
-
-/** The database URL with a password in it (trust auth ignores it), so secrets in rendered files can be checked. */
-function withPassword(url: string, password: string): string {
-  const u = new URL(url)
-  u.password = password
-  return u.toString()
 }
 
 type Api = ManagedStack['api']
@@ -39,21 +38,21 @@ export async function waitForRun(api: Api, trigger: string): Promise<{ ok: boole
 }
 
 /**
- * Starts the panel, moves the mail stack to loopback high ports over the API, lets the reconciler
- * write the files, then (unless `startDaemons: false`) starts Dovecot and Postfix from them.
+ * Installs the panel into a scratch root with the project's own installer (its own database role,
+ * config.env, day-0 certificate), starts it, moves the mail stack to loopback high ports over the
+ * API, lets the reconciler write the files, then (unless `startDaemons: false`) starts Dovecot and
+ * Postfix from them.
  */
-export async function startManagedStack(opts: { startDaemons?: boolean, dbPassword?: string, env?: Record<string, string> } = {}): Promise<ManagedStack> {
-  if (!process.env.DATABASE_URL) {
-    throw new Error('DATABASE_URL is not set: the mail stack needs a real PostgreSQL that Postfix and Dovecot can query (e.g. postgres://postgres@127.0.0.1:5432/postgres)')
-  }
-  const db = await createTestDatabase()
-  const databaseUrl = withPassword(db.url!, opts.dbPassword ?? 'e2e-Secret-pw')
-  const root = await makeRoot({ MAIL_HOSTNAME })
-  const cleanup: (() => Promise<void> | void)[] = [() => removeRoot(root), db.drop]
+export async function startManagedStack(opts: { startDaemons?: boolean, env?: Record<string, string> } = {}): Promise<ManagedStack> {
+  const root = mkdtempSync(join(tmpdir(), 'mailpanel-e2e-'))
+  const cleanup: (() => Promise<void> | void)[] = [() => removeRoot(root)]
   const stop = async () => {
     for (const fn of cleanup.reverse()) await fn()
   }
   try {
+    const installed = await installWithSetup(root, MAIL_HOSTNAME)
+    cleanup.push(installed.drop)
+    const databaseUrl = installed.databaseUrl
     const server = await startServer({ root, databaseUrl, env: opts.env, mailDaemons: true })
     cleanup.push(server.stop)
     await raiseRateLimits(server.url)
@@ -85,7 +84,7 @@ export async function startManagedStack(opts: { startDaemons?: boolean, dbPasswo
       inetProtocols: settings.inet_protocols,
       authFailureDelaySeconds: 0,
     })
-    const stack: ManagedStack = { server, api, ports, ctx, stop }
+    const stack: ManagedStack = { server, api, ports, ctx, stop, dbPassword: decodeURIComponent(new URL(databaseUrl).password) }
     if (opts.startDaemons !== false) {
       stack.daemons = await startMailStack(ctx, ports)
       cleanup.push(stack.daemons.stop)

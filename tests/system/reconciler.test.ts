@@ -13,7 +13,6 @@ import { createTestDatabase, freePort, makeRoot, removeRoot, startServer } from 
 type Report = ReconcileReport & { message: string }
 interface Status { running: boolean, pending: boolean, last_run: Report | null, last_success_at: string | null, capabilities: Record<string, { installed: boolean }> }
 
-const DB_PASSWORD = 'Sekr1t-map-pw'
 const bundled = mailstackTemplates.fromDir()
 
 /** The first line a server sends (an SMTP banner). */
@@ -54,7 +53,7 @@ describe('the reconciler against real Postfix and Dovecot', () => {
   const postfixReloads = () => (readFileSync(stack.ctx.postfix.maillog_file, 'utf8').match(/postfix\/master\[\d+\]: reload/g) ?? []).length
 
   beforeAll(async () => {
-    stack = await startManagedStack({ dbPassword: DB_PASSWORD })
+    stack = await startManagedStack()
     overrides = join(stack.server.root, 'etc/backendside-mailpanel/templates')
   })
 
@@ -70,7 +69,7 @@ describe('the reconciler against real Postfix and Dovecot', () => {
     expect(status.last_success_at).toBe(status.last_run!.finished_at)
     // The database password is only in the files the daemons' groups may read.
     for (const f of ['pgsql-virtual-domains.cf', 'dovecot-sql.conf.ext']) {
-      expect(readFileSync(live(f), 'utf8')).toContain(DB_PASSWORD)
+      expect(readFileSync(live(f), 'utf8')).toContain(stack.dbPassword)
       expect(fingerprint(live(f)).mode).toBe(0o640)
     }
   })
@@ -98,7 +97,7 @@ describe('the reconciler against real Postfix and Dovecot', () => {
     expect(plan.diff).toMatch(/^\+smtpd_banner = \$myhostname ESMTP planned-banner$/m)
     expect(plan.diff).toMatch(/^-# Key: a domain name\. Found/m)
     expect(plan.diff).toContain('password = ********')
-    expect(plan.diff).not.toContain(DB_PASSWORD)
+    expect(plan.diff).not.toContain(stack.dbPassword)
     expect(plan.notes).toContain('local template overrides in use: postfix/main.cf.liquid, postfix/pgsql-virtual-domains.cf.liquid')
     expect(allFiles().map(fingerprint)).toEqual(before)
     expect(await banner(stack.ports.smtp)).not.toContain('planned-banner')
