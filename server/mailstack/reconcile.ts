@@ -6,7 +6,8 @@ import { detectCapabilities, DAEMON_BINARIES, type Capabilities } from './capabi
 import type { MailstackContext, MailstackSettings } from './context'
 import { daemonTools, ValidationError } from './daemons'
 import { redactedDiff } from './diff'
-import { fixPermissions, groupId, readLive, removeStaleStaging, withStagingDir, writeFileAtomic } from './files'
+import { writeFileAtomic } from '../utils/write-atomic'
+import { fixPermissions, groupId, readLive, removeStaleStaging, withStagingDir } from './files'
 import { mailstack, type MailDaemon, type RenderedFile } from './render'
 import type { TemplateSources } from './templates'
 
