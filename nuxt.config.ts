@@ -35,6 +35,8 @@ export default defineNuxtConfig({
       handlers: [{ route: '/__bench/mailboxes/:id', method: 'get', handler: fromRoot('./tests/bench/bare-mailbox.get.ts') }],
     }),
     experimental: { tasks: true },
+    // The reconciler also runs at start and after relevant changes; the schedule repairs drift.
+    scheduledTasks: { '*/5 * * * *': ['mailstack:reconcile'] },
     // templates/ ships inside the build as assets:templates, so the reconciler renders the same
     // sources the tests render from the tree (server/mailstack/templates.ts), wherever .output is run.
     serverAssets: [

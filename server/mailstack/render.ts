@@ -3,16 +3,21 @@ import { Liquid } from 'liquidjs'
 import type { MailstackContext } from './context'
 import type { TemplateSources } from './templates'
 
-/** One rendered file: absolute path, contents, mode, and the group that must be able to read it. */
+/** The daemon that reads a file: it is validated with that daemon's tools and reloads it when it changes. */
+export type MailDaemon = 'postfix' | 'dovecot'
+
+/** One rendered file: absolute path, contents, mode, the group that must be able to read it, and its daemon. */
 export interface RenderedFile {
   path: string
   content: string
   mode: number
   group?: string
+  daemon: MailDaemon
 }
 
 interface FileSpec {
   template: string
+  daemon: MailDaemon
   /** Output folder in the context (config directory of the daemon). */
   dir: (ctx: MailstackContext) => string
   name: string
@@ -21,16 +26,17 @@ interface FileSpec {
 }
 
 const FILES: FileSpec[] = [
-  { template: 'postfix/main.cf.liquid', dir: c => c.postfix.config_directory, name: 'main.cf' },
-  { template: 'postfix/master.cf.liquid', dir: c => c.postfix.config_directory, name: 'master.cf' },
+  { template: 'postfix/main.cf.liquid', daemon: 'postfix', dir: c => c.postfix.config_directory, name: 'main.cf' },
+  { template: 'postfix/master.cf.liquid', daemon: 'postfix', dir: c => c.postfix.config_directory, name: 'master.cf' },
   ...['virtual-domains', 'virtual-mailboxes', 'virtual-aliases', 'sender-login'].map(map => ({
     template: `postfix/pgsql-${map}.cf.liquid`,
+    daemon: 'postfix' as const,
     dir: (c: MailstackContext) => c.postfix.config_directory,
     name: `pgsql-${map}.cf`,
     secret: 'postfix' as const,
   })),
-  { template: 'dovecot/dovecot.conf.liquid', dir: c => c.dovecot.config_directory, name: 'dovecot.conf' },
-  { template: 'dovecot/dovecot-sql.conf.ext.liquid', dir: c => c.dovecot.config_directory, name: 'dovecot-sql.conf.ext', secret: 'dovecot' },
+  { template: 'dovecot/dovecot.conf.liquid', daemon: 'dovecot', dir: c => c.dovecot.config_directory, name: 'dovecot.conf' },
+  { template: 'dovecot/dovecot-sql.conf.ext.liquid', daemon: 'dovecot', dir: c => c.dovecot.config_directory, name: 'dovecot-sql.conf.ext', secret: 'dovecot' },
 ]
 
 const PUBLIC_MODE = 0o644
@@ -94,6 +100,7 @@ export const mailstack = {
         path: join(spec.dir(ctx), spec.name),
         content: engine.parseAndRenderSync(source, ctx as unknown as Record<string, unknown>),
         mode: spec.secret ? SECRET_MODE : PUBLIC_MODE,
+        daemon: spec.daemon,
         ...(spec.secret && { group: spec.secret }),
       }
     })

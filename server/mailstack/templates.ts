@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -18,5 +18,30 @@ export const mailstackTemplates = {
     const out: TemplateSources = {}
     for (const file of walk(dir).filter(f => f.endsWith('.liquid'))) out[relative(dir, file)] = readFileSync(file, 'utf8')
     return out
+  },
+
+  /** The templates bundled into the build (nuxt.config serverAssets `templates`: keys `postfix:main.cf.liquid`). */
+  async fromAssets(): Promise<TemplateSources> {
+    const storage = useStorage('assets:templates')
+    const keys = (await storage.getKeys()).filter(k => k.endsWith('.liquid'))
+    // Raw bytes: getItem would hand back a .liquid file as a parsed byte array, not text.
+    const text = async (key: string) => {
+      const raw = await storage.getItemRaw(key) as string | Uint8Array
+      return typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8')
+    }
+    const entries = await Promise.all(keys.map(async key => [key.replaceAll(':', '/'), await text(key)] as const))
+    return Object.fromEntries(entries)
+  },
+
+  /**
+   * An admin's local changes: a file under `overridesDir` with the same relative name replaces the
+   * bundled template (so an upgrade never overwrites them, and deleting one restores the default).
+   * Only names the bundle knows are taken; a stray file there cannot add a config file.
+   */
+  withOverrides(bundled: TemplateSources, overridesDir: string): { sources: TemplateSources, overridden: string[] } {
+    if (!existsSync(overridesDir)) return { sources: bundled, overridden: [] }
+    const local = mailstackTemplates.fromDir(overridesDir)
+    const overridden = Object.keys(local).filter(name => name in bundled).sort()
+    return { sources: { ...bundled, ...Object.fromEntries(overridden.map(n => [n, local[n]!])) }, overridden }
   },
 }

@@ -14,6 +14,11 @@ export function setDatabase(db: Database): void {
   resolveReady()
 }
 
+/** Resolves once the database is connected and migrated (background services start from here). */
+export function databaseReady(): Promise<void> {
+  return ready
+}
+
 export function databaseInfo(): { ready: boolean, embedded: boolean } {
   return { ready: Boolean(database), embedded: database?.embedded ?? false }
 }

@@ -1,5 +1,4 @@
-import { chmodSync, closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs'
-import { dirname, basename, join } from 'node:path'
+import { writeFileAtomic } from './write-atomic'
 
 /** `config.env` reader/writer: KEY=VALUE lines, `#` comments, optional single or double quotes. */
 export const envFile = {
@@ -34,16 +33,6 @@ export const envFile = {
 
   /** Atomic replace: write a temp file in the same folder, fsync, chmod 0600, rename over. */
   writeAtomic(path: string, content: string): void {
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
-    const fd = openSync(tmp, 'w', 0o600)
-    try {
-      writeSync(fd, content)
-      fsyncSync(fd)
-    }
-    finally {
-      closeSync(fd)
-    }
-    chmodSync(tmp, 0o600)
-    renameSync(tmp, path)
+    writeFileAtomic(path, content, 0o600)
   },
 }

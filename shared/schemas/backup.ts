@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { ADDRESS_RE, DOMAIN_NAME_RE, id, LOCAL_PART_RE, MAX_LOCAL_PART } from './common'
 import { LIMIT_KEYS, limitFields, type LimitKey } from './limits'
+import { mailstackSettingsFields } from './mailstack'
 import { isIpOrCidr } from './security'
 
 /**
@@ -47,6 +48,8 @@ const overrideEntries = Object.fromEntries(LIMIT_KEYS.map(k => [k, v.nullable(li
 }
 
 export const serverSettingsRow = v.strictObject({ id: v.literal(true), ...limitFields, updated_at: timestamp })
+
+export const mailstackSettingsRow = v.strictObject({ id: v.literal(true), ...mailstackSettingsFields, updated_at: timestamp })
 
 export const domainRow = v.strictObject({
   id,
@@ -118,6 +121,7 @@ export const webhookRow = v.strictObject({
 export const BACKUP_TABLES = {
   server_settings: serverSettingsRow,
   security_settings: securitySettingsRow,
+  mailstack_settings: mailstackSettingsRow,
   domains: domainRow,
   mailboxes: mailboxRow,
   aliases: aliasRow,
@@ -147,6 +151,8 @@ export const backupDocumentSchema = v.strictObject({
   tables: v.strictObject({
     server_settings: v.pipe(v.array(serverSettingsRow), v.length(1, 'must hold exactly one row')),
     security_settings: v.pipe(v.array(securitySettingsRow), v.length(1, 'must hold exactly one row')),
+    // Archives made before the mail stack settings existed lack it: the restore then keeps the current row.
+    mailstack_settings: v.optional(v.pipe(v.array(mailstackSettingsRow), v.length(1, 'must hold exactly one row'))),
     domains: v.array(domainRow),
     mailboxes: v.array(mailboxRow),
     aliases: v.array(aliasRow),

@@ -208,7 +208,7 @@ describe('backup and restore', () => {
     const res = await upload(archive)
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(res.body).toMatchObject({
-      restored: { server_settings: 1, security_settings: 1, domains: 2, mailboxes: 3, aliases: 2, api_tokens: 1, webhooks: 1 },
+      restored: { server_settings: 1, security_settings: 1, mailstack_settings: 1, domains: 2, mailboxes: 3, aliases: 2, api_tokens: 1, webhooks: 1 },
       files: ['config.env'],
     })
     expect(res.body.message).toMatch(/restored/)

@@ -1,10 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import type { MailstackContext } from '../../server/mailstack/context'
-import type { RenderedFile } from '../../server/mailstack/render'
 
 const exec = promisify(execFile)
 const READY_TIMEOUT_MS = 15_000
@@ -88,27 +87,23 @@ export interface RunningMailStack {
 }
 
 /**
- * Writes the rendered files (the reconciler's job later), prepares the runtime folders under the
- * scratch root, creates a self-signed certificate, and starts Dovecot then Postfix in the foreground.
+ * Starts Dovecot then Postfix in the foreground from the configuration the panel's reconciler wrote
+ * under the scratch root, after creating the runtime folders a package install would create.
  */
-export async function startMailStack(ctx: MailstackContext, files: RenderedFile[], ports: MailStackPorts): Promise<RunningMailStack> {
+export async function startMailStack(ctx: MailstackContext, ports: MailStackPorts): Promise<RunningMailStack> {
   // Dovecot and Postfix refuse sockets and maps under folders others cannot traverse.
   chmodSync(ctx.root, 0o755)
-  for (const f of files) {
-    mkdirSync(dirname(f.path), { recursive: true, mode: 0o755 })
-    writeFileSync(f.path, f.content, { mode: f.mode })
-    chmodSync(f.path, f.mode)
-    if (f.group) await exec('chgrp', [f.group, f.path])
-  }
   for (const dir of [ctx.postfix.queue_directory, ctx.postfix.data_directory, ctx.dovecot.base_dir, ctx.dovecot.state_dir,
     dirname(ctx.postfix.maillog_file), dirname(ctx.tls.cert_file)]) mkdirSync(dir, { recursive: true, mode: 0o755 })
   await exec('chown', ['postfix:postfix', ctx.postfix.data_directory])
   mkdirSync(ctx.vmail.store, { recursive: true })
   chownSync(ctx.vmail.store, ctx.vmail.uid, ctx.vmail.gid)
   chmodSync(ctx.vmail.store, 0o770)
-  await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${ctx.hostname}`,
-    '-keyout', ctx.tls.key_file, '-out', ctx.tls.cert_file])
-  chmodSync(ctx.tls.key_file, 0o600)
+  if (!existsSync(ctx.tls.cert_file)) {
+    await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${ctx.hostname}`,
+      '-keyout', ctx.tls.key_file, '-out', ctx.tls.cert_file])
+    chmodSync(ctx.tls.key_file, 0o600)
+  }
 
   const logs = () => [ctx.postfix.maillog_file, ctx.dovecot.log_path]
     .map(f => `--- ${f}\n${existsSync(f) ? readFileSync(f, 'utf8') : '(none)'}`).join('\n')

@@ -74,11 +74,25 @@ export async function createTestDatabase(): Promise<{ url?: string, drop: () => 
   }
 }
 
-/** Spawns the built server (`.output/`) and waits until /health answers. */
-export async function startServer(opts: { root: string, databaseUrl?: string, env?: Record<string, string> }): Promise<TestServer> {
+/**
+ * PATH without the sbin folders, where the postfix and dovecot binaries live: the reconciler's
+ * capability gate then skips the mail stack, so API tests do not pay for `postfix check` at every start.
+ */
+const pathWithoutMailDaemons = () => (process.env.PATH ?? '').split(':').filter(dir => !/\/sbin\/?$/.test(dir)).join(':')
+
+/** Spawns the built server (`.output/`) and waits until /health answers; `mailDaemons` lets its reconciler find Postfix and Dovecot. */
+export async function startServer(opts: { root: string, databaseUrl?: string, env?: Record<string, string>, mailDaemons?: boolean }): Promise<TestServer> {
   const port = await freePort()
   let output = ''
-  const env: Record<string, string | undefined> = { ...process.env, MAILPANEL_ROOT: opts.root, PORT: String(port), HOST: '127.0.0.1', CONSOLA_LEVEL: '3', ...opts.env }
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    ...(!opts.mailDaemons && { PATH: pathWithoutMailDaemons() }),
+    MAILPANEL_ROOT: opts.root,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CONSOLA_LEVEL: '3',
+    ...opts.env,
+  }
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl
   else delete env.DATABASE_URL
   const child: ChildProcess = spawn(process.execPath, [SERVER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -3,26 +3,19 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mailstackContext } from '../../server/mailstack/context'
-import { mailstack } from '../../server/mailstack/render'
-import { mailstackTemplates } from '../../server/mailstack/templates'
-import { resolvePaths } from '../../server/utils/config'
-import { api as apiAt, type ApiResponse, type RequestOptions } from '../support/client'
+import type { ApiResponse, RequestOptions } from '../support/client'
 import { imapView, sendMail, type ImapView } from '../support/mail-clients'
-import { startMailStack, type MailStackPorts, type RunningMailStack } from '../support/mail-stack'
-import { createTestDatabase, freePort, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
+import type { MailStackPorts } from '../support/mail-stack'
+import { startManagedStack, type ManagedStack } from '../support/managed-stack'
 
 const exec = promisify(execFile)
 const DELIVERY_TIMEOUT_MS = 10_000
 const SPECIAL_FOLDERS = ['Drafts', 'Sent', 'Trash', 'Junk']
 
 // The panel creates accounts over its API; real Postfix and Dovecot, configured only from the
-// rendered templates, must then accept, refuse, deliver and authenticate exactly as the data says.
+// files the panel's reconciler wrote, must then accept, refuse, deliver and authenticate exactly as the data says.
 describe('mail flow through real Postfix and Dovecot', () => {
-  let server: TestServer | undefined
-  let stack: RunningMailStack | undefined
-  let drop: (() => Promise<void>) | undefined
-  let root: string | undefined
+  let stack: ManagedStack | undefined
   let ports: MailStackPorts
   const domain = `e2e${randomBytes(4).toString('hex')}.example`
   const alice = { user: `alice@${domain}`, password: 'Alice-pass-1' }
@@ -32,41 +25,22 @@ describe('mail flow through real Postfix and Dovecot', () => {
   let aliceId = 0
   let dovecotConf = ''
 
-  const api = <T = Record<string, unknown>>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> =>
-    apiAt<T>(path, { ...opts, baseUrl: server!.url })
+  const api = <T = Record<string, unknown>>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> => stack!.api<T>(path, opts)
 
   async function waitForSubject(user: { user: string, password: string }, subject: string): Promise<ImapView> {
     const deadline = Date.now() + DELIVERY_TIMEOUT_MS
     for (;;) {
       const view = await imapView(ports.imap, user.user, user.password)
       if (view.subjects?.some(s => s.includes(subject))) return view
-      if (Date.now() > deadline) throw new Error(`"${subject}" never reached ${user.user}: ${JSON.stringify(view)}\n${stack?.logs()}`)
+      if (Date.now() > deadline) throw new Error(`"${subject}" never reached ${user.user}: ${JSON.stringify(view)}\n${stack?.daemons?.logs()}`)
       await new Promise(r => setTimeout(r, 200))
     }
   }
 
   beforeAll(async () => {
-    if (!process.env.DATABASE_URL) {
-      throw new Error('DATABASE_URL is not set: the mail-flow test needs a real PostgreSQL that Postfix and Dovecot can query (e.g. postgres://postgres@127.0.0.1:5432/postgres)')
-    }
-    const db = await createTestDatabase()
-    drop = db.drop
-    root = await makeRoot()
-    server = await startServer({ root, databaseUrl: db.url })
-    await raiseRateLimits(server.url)
-    ports = { smtp: await freePort(), submission: await freePort(), imap: await freePort() }
-    const ctx = mailstackContext.build({ paths: resolvePaths(root), databaseUrl: db.url, mailHostname: 'mail.e2e.test' }, {
-      smtp: `127.0.0.1:${ports.smtp}`,
-      submission: `127.0.0.1:${ports.submission}`,
-      imapAddress: '127.0.0.1',
-      imapPort: ports.imap,
-      imapsPort: await freePort(),
-      inetInterfaces: 'loopback-only',
-      inetProtocols: 'ipv4',
-      authFailureDelaySeconds: 0,
-    })
-    dovecotConf = join(ctx.dovecot.config_directory, 'dovecot.conf')
-    stack = await startMailStack(ctx, mailstack.render(ctx, mailstackTemplates.fromDir()), ports)
+    stack = await startManagedStack()
+    ports = stack.ports
+    dovecotConf = join(stack.ctx.dovecot.config_directory, 'dovecot.conf')
 
     const d = await api<{ id: number }>('/api/v1/domains', { body: { name: domain } })
     expect(d.status).toBe(201)
@@ -83,9 +57,6 @@ describe('mail flow through real Postfix and Dovecot', () => {
 
   afterAll(async () => {
     await stack?.stop()
-    await server?.stop()
-    await drop?.()
-    if (root) removeRoot(root)
   })
 
   it('submission (STARTTLS + AUTH PLAIN) delivers to a mailbox and through an alias; IMAP shows them and the special folders', async () => {

@@ -61,12 +61,15 @@ describe('mailstack.render', () => {
     expect(mailstack.render(build(), templates)).toEqual(files)
   })
 
-  it('main.cf uses the pgsql maps, LMTP to Dovecot and Dovecot SASL', () => {
+  it('main.cf uses the pgsql maps (next to it, so a staged copy validates as is), LMTP to Dovecot and Dovecot SASL', () => {
     const main = settings(file(files, 'main.cf').content)
-    expect(main.virtual_mailbox_domains).toBe('pgsql:/srv/mail/etc/postfix/pgsql-virtual-domains.cf')
-    expect(main.virtual_mailbox_maps).toBe('pgsql:/srv/mail/etc/postfix/pgsql-virtual-mailboxes.cf')
-    expect(main.virtual_alias_maps).toBe('pgsql:/srv/mail/etc/postfix/pgsql-virtual-aliases.cf')
-    expect(main.smtpd_sender_login_maps).toBe('pgsql:/srv/mail/etc/postfix/pgsql-sender-login.cf')
+    for (const map of ['virtual-domains', 'virtual-mailboxes', 'virtual-aliases', 'sender-login']) {
+      expect(files.some(f => f.path === `/srv/mail/etc/postfix/pgsql-${map}.cf` && f.daemon === 'postfix')).toBe(true)
+    }
+    expect(main.virtual_mailbox_domains).toBe('pgsql:$config_directory/pgsql-virtual-domains.cf')
+    expect(main.virtual_mailbox_maps).toBe('pgsql:$config_directory/pgsql-virtual-mailboxes.cf')
+    expect(main.virtual_alias_maps).toBe('pgsql:$config_directory/pgsql-virtual-aliases.cf')
+    expect(main.smtpd_sender_login_maps).toBe('pgsql:$config_directory/pgsql-sender-login.cf')
     expect(main.virtual_transport).toBe('lmtp:unix:/srv/mail/run/dovecot/lmtp')
     expect(main.smtpd_sasl_type).toBe('dovecot')
     expect(main.mydestination).toBe('')

@@ -9,7 +9,7 @@ const TRANSIENT_TABLES = ['webhook_deliveries'] as const
 // A restore waits this long for a lock (a long request holding a row) before giving up with a 503.
 const LOCK_TIMEOUT = '30s'
 
-export type RestoreCounts = Record<BackupTableName, number>
+export type RestoreCounts = Partial<Record<BackupTableName, number>>
 
 export const backupDb = {
   /** Migrations applied to this database in byte order (what an archive's schema_versions must equal, whatever either server's collation). */
@@ -48,12 +48,14 @@ export const backupDb = {
   async replaceAll(tables: BackupTables, beforeCommit: () => Promise<void>): Promise<RestoreCounts> {
     return useDb().begin(async (tx) => {
       await tx`SELECT set_config('lock_timeout', ${LOCK_TIMEOUT}, true)`
-      const emptied: string[] = [...BACKUP_TABLE_NAMES, ...TRANSIENT_TABLES]
+      // A table an older archive does not have is left as it is (see backupDocumentSchema).
+      const archived = BACKUP_TABLE_NAMES.filter(name => tables[name] !== undefined)
+      const emptied: string[] = [...archived, ...TRANSIENT_TABLES]
       await tx`TRUNCATE ${tx(emptied)} RESTART IDENTITY`
       const counts = {} as RestoreCounts
-      for (const name of BACKUP_TABLE_NAMES) {
+      for (const name of archived) {
         const columns = backupColumns(name)
-        const rows = tables[name]
+        const rows = tables[name]!
         counts[name] = rows.length
         if (!rows.length) continue
         // jsonb_populate_recordset casts each member to the column's own type: text[] from JSON

@@ -1,4 +1,5 @@
 import { defineApiHandler } from '../../../utils/api-handler'
+import { reconciler } from '../../../mailstack/runner'
 import { backup } from '../../../services/backup'
 import { respond } from '../../../utils/respond'
 
@@ -10,6 +11,8 @@ export default defineApiHandler(async (event) => {
   const { bytes, kind } = await backup.readUpload(event)
   const document = await backup.validate(bytes, kind)
   const { createdAt, restored, files } = await backup.restore(document)
+  // The restored settings (and config.env's DATABASE_URL) decide the mail configuration.
+  reconciler.request('restore')
   const note = document.files['audit.log'] === undefined ? '' : '; its audit.log is kept in the archive only (the live audit log is append-only)'
   return respond.message(`Backup of ${createdAt} restored${note}`, { restored, files })
 })

@@ -1,0 +1,59 @@
+// /etc/os-release (freedesktop format): KEY=value lines, values optionally quoted, `#` comments.
+// Only the facts the installer decides on are kept.
+
+const FAMILY_OF = {
+  debian: 'debian',
+  ubuntu: 'debian',
+  rhel: 'rhel',
+  centos: 'rhel',
+  fedora: 'rhel',
+  almalinux: 'rhel',
+  rocky: 'rhel',
+}
+
+/** Undoes the shell-style quoting os-release allows: '…' literally, "…" with \" \\ \$ \` escapes. */
+function unquote(value) {
+  const quote = value[0]
+  if ((quote === '"' || quote === '\'') && value.length >= 2 && value.endsWith(quote)) {
+    const inner = value.slice(1, -1)
+    return quote === '"' ? inner.replace(/\\(["\\$`])/g, '$1') : inner
+  }
+  return value
+}
+
+export const osRelease = {
+  /**
+   * @param {string} text the file's contents
+   * @returns {{ id: string, idLike: string[], versionId: string, prettyName: string }}
+   */
+  parse(text) {
+    /** @type {Record<string, string>} */
+    const values = {}
+    for (const raw of text.split(/\r?\n/)) {
+      const line = raw.trim()
+      if (!line || line.startsWith('#')) continue
+      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line)
+      if (match) values[match[1]] = unquote(match[2].trim())
+    }
+    const id = (values.ID ?? '').toLowerCase()
+    return {
+      id,
+      idLike: (values.ID_LIKE ?? '').toLowerCase().split(/\s+/).filter(Boolean),
+      versionId: values.VERSION_ID ?? '',
+      prettyName: values.PRETTY_NAME ?? values.NAME ?? id,
+    }
+  },
+
+  /**
+   * 'debian' (apt-get) or 'rhel' (dnf), from ID first and then ID_LIKE in its order, so a derivative
+   * the table does not name (Linux Mint, Oracle Linux, …) follows the distribution it says it is like.
+   * @param {{ id: string, idLike: string[] }} facts
+   * @returns {'debian' | 'rhel' | undefined}
+   */
+  family(facts) {
+    for (const name of [facts.id, ...facts.idLike]) {
+      if (Object.hasOwn(FAMILY_OF, name)) return /** @type {'debian' | 'rhel'} */ (FAMILY_OF[name])
+    }
+    return undefined
+  },
+}

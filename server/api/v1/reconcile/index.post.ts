@@ -1,0 +1,24 @@
+import * as v from 'valibot'
+import { reconciler } from '../../../mailstack/runner'
+import { defineApiHandler } from '../../../utils/api-handler'
+import { getValidQuery } from '../../../utils/validate'
+
+const query = v.strictObject({
+  dry_run: v.optional(v.pipe(v.picklist(['true', 'false', '1', '0'], 'must be true or false'), v.transform(s => s === 'true' || s === '1')), 'false'),
+})
+
+/**
+ * POST /api/v1/reconcile — runs the reconciler now and returns its report. `?dry_run=true` is the
+ * plan: every file is rendered and validated and the report carries a unified `diff` (secrets
+ * redacted), but nothing is written and nothing reloads. A refused configuration is `ok: false`
+ * in a 200: the request worked, the report says what the daemons' checkers said.
+ */
+export default defineApiHandler(async (event) => {
+  const { dry_run: dryRun } = getValidQuery(event, query)
+  const report = await reconciler.run(dryRun ? 'api-dry-run' : 'api', { dryRun })
+  const changedFiles = report.files.filter(f => f.result !== 'unchanged' && f.result !== 'skipped').length
+  const summary = report.ok
+    ? `${dryRun ? 'Plan' : 'Reconcile'}: ${changedFiles ? `${changedFiles} file(s) ${dryRun ? 'would change' : 'changed'}` : 'nothing to change'}`
+    : `${dryRun ? 'Plan' : 'Reconcile'} failed: ${report.errors.join('; ')}`
+  return { message: summary, ...report }
+}, { query: true })

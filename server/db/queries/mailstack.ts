@@ -1,0 +1,62 @@
+import type { JSONValue } from 'postgres'
+import { MAILSTACK_SETTING_KEYS, type MailstackSettingsRow } from '#shared/schemas/mailstack'
+import type { ReconcileReport } from '../../mailstack/reconcile'
+import { useDb } from '../../utils/db'
+
+/** A finished reconcile run as recorded (dry runs are plans and are not recorded). */
+export type ReconcileRunRow = Omit<ReconcileReport, 'diff'> & { id: number }
+
+// Any constant, the same in every panel process: one reconcile at a time per database.
+const RECONCILE_LOCK_KEY = 7_305_117_002
+const KEEP_RUNS = 500
+
+const json = (run: Omit<ReconcileRunRow, 'id'>) => {
+  const sql = useDb()
+  const j = (value: unknown) => sql.json(value as JSONValue)
+  return { files: j(run.files), reloads: j(run.reloads), notes: j(run.notes), errors: j(run.errors) }
+}
+
+export const mailstackDb = {
+  async getSettings(): Promise<MailstackSettingsRow> {
+    const sql = useDb()
+    const [row] = await sql<MailstackSettingsRow[]>`SELECT ${sql(MAILSTACK_SETTING_KEYS)} FROM mailstack_settings`
+    return row!
+  },
+
+  async updateSettings(changes: Partial<MailstackSettingsRow>): Promise<MailstackSettingsRow> {
+    const sql = useDb()
+    const [row] = await sql<MailstackSettingsRow[]>`
+      UPDATE mailstack_settings SET ${sql(changes)}, updated_at = now() RETURNING ${sql(MAILSTACK_SETTING_KEYS)}`
+    return row!
+  },
+
+  /**
+   * Runs `fn` holding a transaction-scoped advisory lock, so two panel processes sharing the
+   * database never write the same files at once (the second waits, then finds nothing to change).
+   */
+  async exclusively<T>(fn: () => Promise<T>): Promise<T> {
+    return useDb().begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${RECONCILE_LOCK_KEY})`
+      return fn()
+    }) as Promise<T>
+  },
+
+  async recordRun(run: Omit<ReconcileRunRow, 'id'>): Promise<number> {
+    const sql = useDb()
+    const [row] = await sql<{ id: number }[]>`
+      INSERT INTO reconcile_runs ${sql({ ...run, ...json(run) })}
+      RETURNING id`
+    await sql`DELETE FROM reconcile_runs WHERE id <= ${row!.id - KEEP_RUNS}`
+    return Number(row!.id)
+  },
+
+  /** The newest run, and the newest successful real (not dry) run. */
+  async lastRuns(): Promise<{ last?: ReconcileRunRow, lastSuccess?: ReconcileRunRow }> {
+    const sql = useDb()
+    const columns = sql`id, trigger, dry_run, ok, changed, started_at, finished_at, duration_ms, files, reloads, notes, errors`
+    const [last] = await sql<ReconcileRunRow[]>`SELECT ${columns} FROM reconcile_runs ORDER BY id DESC LIMIT 1`
+    const [lastSuccess] = await sql<ReconcileRunRow[]>`
+      SELECT ${columns} FROM reconcile_runs WHERE ok AND NOT dry_run ORDER BY id DESC LIMIT 1`
+    return { last, lastSuccess }
+  },
+}

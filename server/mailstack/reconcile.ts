@@ -1,0 +1,227 @@
+import { renameSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import type { MailstackSettingsRow } from '#shared/schemas/mailstack'
+import { scrubSecrets } from '../utils/errors'
+import { detectCapabilities, DAEMON_BINARIES, type Capabilities } from './capabilities'
+import type { MailstackContext, MailstackSettings } from './context'
+import { daemonTools, ValidationError } from './daemons'
+import { redactedDiff } from './diff'
+import { writeFileAtomic } from '../utils/write-atomic'
+import { fixPermissions, groupId, readLive, removeStaleStaging, withStagingDir } from './files'
+import { mailstack, type MailDaemon, type RenderedFile } from './render'
+import type { TemplateSources } from './templates'
+
+export type FileOutcome
+  = | 'unchanged' // same content, mode and group: not touched
+    | 'permissions' // same content; mode or group corrected
+    | 'created' | 'updated' // validated and renamed into place
+    | 'would-create' | 'would-update' // dry run: validated, not written
+    | 'refused' // the daemon's checker refused the new configuration; the old file stays
+    | 'skipped' // the daemon is not installed
+    | 'failed' // an I/O or system error
+
+export interface FileResult {
+  path: string
+  daemon: MailDaemon
+  result: FileOutcome
+  error?: string
+}
+
+export interface ReloadResult {
+  daemon: MailDaemon
+  result: 'reloaded' | 'not-running' | 'failed'
+  error?: string
+}
+
+export interface ReconcileReport {
+  trigger: string
+  dry_run: boolean
+  ok: boolean
+  changed: boolean
+  started_at: Date
+  finished_at: Date
+  duration_ms: number
+  files: FileResult[]
+  reloads: ReloadResult[]
+  notes: string[]
+  errors: string[]
+  /** Dry runs only: a unified diff of every file that would change (secrets redacted). */
+  diff?: string
+}
+
+export interface ReconcileInput {
+  trigger: string
+  dryRun: boolean
+  /** Built from the config and settings; undefined with the reason when the stack cannot be managed. */
+  context: MailstackContext | { unmanaged: string }
+  templates: TemplateSources
+  /** Template names an admin overrides (reported as a note, so a surprise is explainable). */
+  overridden?: string[]
+  capabilities?: Capabilities
+}
+
+const DAEMONS: MailDaemon[] = ['postfix', 'dovecot']
+
+/** The settings row as the context builder wants it. */
+export function settingsFromRow(row: MailstackSettingsRow): MailstackSettings {
+  return {
+    smtp: row.smtp_listen,
+    submission: row.submission_listen,
+    imapAddress: row.imap_listen,
+    imapPort: row.imap_port,
+    imapsPort: row.imaps_port,
+    inetInterfaces: row.inet_interfaces,
+    inetProtocols: row.inet_protocols,
+    authFailureDelaySeconds: row.auth_failure_delay,
+  }
+}
+
+/** The password as it appears raw (pgsql maps) and backslash-escaped (libpq conninfo). */
+const secretsOf = (ctx: MailstackContext) => ctx.db.password ? [ctx.db.password.replace(/[\\']/g, m => `\\${m}`), ctx.db.password] : []
+
+const message = (err: unknown) => err instanceof Error ? err.message : String(err)
+
+interface DaemonOutcome {
+  /** New content was renamed into place: the daemon must re-read it. */
+  installed: boolean
+}
+
+/**
+ * One daemon's files: compare with disk; if anything differs, stage the complete new set in a
+ * private folder next to the live one, run the daemon's checker on it, and only then rename the
+ * changed files into place. A refusal leaves every live file as it was.
+ */
+async function reconcileDaemon(daemon: MailDaemon, ctx: MailstackContext, files: RenderedFile[], report: ReconcileReport & { diff: string }, secrets: string[]): Promise<DaemonOutcome> {
+  const dir = dirname(files[0]!.path)
+  if (files.some(f => dirname(f.path) !== dir)) throw new Error(`${daemon}: every file must be in ${dir}`)
+  const results = new Map(files.map(f => [f.path, { path: f.path, daemon, result: 'unchanged' } as FileResult]))
+  let pending: string[] = files.map(f => f.path)
+  try {
+    const gids = files.map(f => f.group === undefined ? undefined : groupId(f.group))
+    const live = files.map(f => readLive(f.path))
+    const changed = files.filter((f, i) => live[i]!.content !== f.content)
+    pending = changed.map(f => f.path)
+    if (report.dry_run) {
+      for (const f of changed) report.diff += redactedDiff(f.path, live[files.indexOf(f)]!.content, f.content, secrets)
+    }
+    else {
+      // Content already right but mode or group drifted (e.g. an admin's chmod): correct it, no reload needed.
+      files.forEach((f, i) => {
+        const l = live[i]!
+        if (l.content === f.content && (l.mode !== f.mode || (gids[i] !== undefined && l.gid !== gids[i]))) {
+          fixPermissions(f.path, f.mode, gids[i])
+          results.get(f.path)!.result = 'permissions'
+        }
+      })
+    }
+    if (!changed.length) return { installed: false }
+
+    removeStaleStaging(dir)
+    // Runtime folders, not configuration: a plan on a fresh machine needs them to be checked at all.
+    daemonTools[daemon].prepare(ctx)
+    await withStagingDir(dir, async (stage) => {
+      files.forEach((f, i) => writeFileAtomic(join(stage, basename(f.path)), f.content, f.mode, gids[i]))
+      const warnings = await daemonTools[daemon].validate(stage)
+      report.notes.push(...warnings.map(w => `${daemon}: ${w.replaceAll(stage, dir)}`))
+      for (const f of changed) {
+        const existed = live[files.indexOf(f)]!.content !== undefined
+        if (!report.dry_run) renameSync(join(stage, basename(f.path)), f.path)
+        results.get(f.path)!.result = report.dry_run ? (existed ? 'would-update' : 'would-create') : (existed ? 'updated' : 'created')
+        pending = pending.filter(p => p !== f.path)
+      }
+    })
+    return { installed: !report.dry_run }
+  }
+  catch (err) {
+    // The checker ran on the staging folder: show its messages with the live folder's name.
+    const text = scrubSecrets(message(err)).replace(/\/\.mailpanel-staging-\w+/g, '')
+    const outcome: FileOutcome = err instanceof ValidationError ? 'refused' : 'failed'
+    for (const path of pending) Object.assign(results.get(path)!, { result: outcome, error: text })
+    const verb = outcome === 'refused' ? 'the new configuration was refused and the running one is unchanged' : 'could not write the configuration'
+    report.errors.push(`${daemon}: ${verb}: ${text}`)
+    // Files renamed before a failure are live: the daemon must still re-read them.
+    return { installed: [...results.values()].some(r => r.result === 'created' || r.result === 'updated') }
+  }
+  finally {
+    report.files.push(...results.values())
+  }
+}
+
+async function reloadDaemon(daemon: MailDaemon, ctx: MailstackContext, report: ReconcileReport): Promise<void> {
+  const tools = daemonTools[daemon]
+  try {
+    if (!await tools.running(ctx)) {
+      report.reloads.push({ daemon, result: 'not-running' })
+      return
+    }
+    await tools.reload(ctx)
+    report.reloads.push({ daemon, result: 'reloaded' })
+  }
+  catch (err) {
+    const error = scrubSecrets(message(err))
+    report.reloads.push({ daemon, result: 'failed', error })
+    report.errors.push(`${daemon}: reload failed: ${error}`)
+  }
+}
+
+/**
+ * Desired state (the database, settings and templates) → the daemons' files on disk → reloads.
+ * Pure of scheduling and locking (see runner.ts); a dry run validates the plan but writes nothing.
+ */
+export async function reconcile(input: ReconcileInput): Promise<ReconcileReport> {
+  const started = new Date()
+  const report: ReconcileReport & { diff: string } = {
+    diff: '',
+    trigger: input.trigger,
+    dry_run: input.dryRun,
+    ok: true,
+    changed: false,
+    started_at: started,
+    finished_at: started,
+    duration_ms: 0,
+    files: [],
+    reloads: [],
+    notes: [],
+    errors: [],
+  }
+  const finish = (): ReconcileReport => {
+    if (!input.dryRun) delete (report as ReconcileReport).diff
+    report.finished_at = new Date()
+    report.duration_ms = report.finished_at.getTime() - started.getTime()
+    report.ok = report.errors.length === 0
+    report.changed = report.files.some(f => f.result === 'created' || f.result === 'updated' || f.result === 'permissions')
+    return report
+  }
+
+  if ('unmanaged' in input.context) {
+    report.notes.push(input.context.unmanaged)
+    return finish()
+  }
+  const ctx = input.context
+  if (input.overridden?.length) report.notes.push(`local template overrides in use: ${input.overridden.join(', ')}`)
+
+  let rendered: RenderedFile[]
+  try {
+    rendered = mailstack.render(ctx, input.templates)
+  }
+  catch (err) {
+    report.errors.push(`render failed, nothing was written: ${scrubSecrets(message(err))}`)
+    return finish()
+  }
+
+  const capabilities = input.capabilities ?? detectCapabilities()
+  const secrets = secretsOf(ctx)
+  const reload: MailDaemon[] = []
+  for (const daemon of DAEMONS) {
+    const files = rendered.filter(f => f.daemon === daemon)
+    if (!capabilities[daemon].installed) {
+      report.notes.push(`${daemon} is not installed (no ${DAEMON_BINARIES[daemon]} on PATH): its configuration was not written`)
+      report.files.push(...files.map(f => ({ path: f.path, daemon, result: 'skipped' as const })))
+      continue
+    }
+    const { installed } = await reconcileDaemon(daemon, ctx, files, report, secrets)
+    if (installed) reload.push(daemon)
+  }
+  for (const daemon of reload) await reloadDaemon(daemon, ctx, report)
+  return finish()
+}

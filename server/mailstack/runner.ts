@@ -1,0 +1,89 @@
+import { join } from 'node:path'
+import { consola } from 'consola'
+import { mailstackDb } from '../db/queries/mailstack'
+import { useConfig } from '../utils/config'
+import { mailstackContext, MailstackContextError } from './context'
+import { reconcile, settingsFromRow, type ReconcileInput, type ReconcileReport } from './reconcile'
+import { mailstackTemplates, type TemplateSources } from './templates'
+
+// Mutations come in bursts (a script creating fifty things): one run after the burst is enough.
+const DEBOUNCE_MS = 300
+
+let chain: Promise<unknown> = Promise.resolve()
+let running = false
+let timer: NodeJS.Timeout | undefined
+const requested = new Set<string>()
+let bundled: Promise<TemplateSources> | undefined
+
+async function buildInput(trigger: string, dryRun: boolean): Promise<ReconcileInput> {
+  const config = useConfig()
+  bundled ??= mailstackTemplates.fromAssets()
+  const { sources, overridden } = mailstackTemplates.withOverrides(await bundled, join(config.paths.configDir, 'templates'))
+  let context: ReconcileInput['context']
+  try {
+    context = mailstackContext.build(config, settingsFromRow(await mailstackDb.getSettings()))
+  }
+  catch (err) {
+    if (!(err instanceof MailstackContextError)) throw err
+    context = { unmanaged: `the mail stack is not managed: ${err.message}` }
+  }
+  return { trigger, dryRun, context, templates: sources, overridden }
+}
+
+function log(report: ReconcileReport): void {
+  if (report.errors.length) {
+    consola.warn(`Reconcile (${report.trigger}) failed: ${report.errors.join('; ')}`)
+    return
+  }
+  if (!report.changed) return
+  const files = report.files.filter(f => f.result !== 'unchanged' && f.result !== 'skipped').map(f => `${f.path} (${f.result})`)
+  const reloads = report.reloads.map(r => `${r.daemon} ${r.result}`)
+  consola.info(`Reconcile (${report.trigger}): ${files.join(', ')}${reloads.length ? `; ${reloads.join(', ')}` : ''}`)
+}
+
+/** Runs reconciles one at a time (in this process, and across processes through an advisory lock). */
+export const reconciler = {
+  /** Runs after any run in progress, records it (unless a dry run) and returns the report. */
+  run(trigger: string, { dryRun = false } = {}): Promise<ReconcileReport> {
+    const next = chain.then(() => mailstackDb.exclusively(async () => {
+      running = true
+      try {
+        const report = await reconcile(await buildInput(trigger, dryRun))
+        if (!dryRun) {
+          const { diff: _, ...row } = report
+          await mailstackDb.recordRun(row)
+        }
+        log(report)
+        return report
+      }
+      finally {
+        running = false
+      }
+    }))
+    chain = next.catch(() => {})
+    return next
+  },
+
+  /** Asks for a run soon: requests within DEBOUNCE_MS become one run (after a mutation that changes the files). */
+  request(trigger: string): void {
+    requested.add(trigger)
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      timer = undefined
+      const triggers = [...requested].join(',')
+      requested.clear()
+      reconciler.run(triggers).catch((err: Error) => consola.warn(`Reconcile (${triggers}) could not run: ${err.message}`))
+    }, DEBOUNCE_MS)
+  },
+
+  state(): { running: boolean, pending: boolean } {
+    return { running, pending: timer !== undefined }
+  },
+
+  /** Drops a pending request and waits for a run in progress (shutdown). */
+  async idle(): Promise<void> {
+    clearTimeout(timer)
+    timer = undefined
+    await chain
+  },
+}

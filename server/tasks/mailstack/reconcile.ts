@@ -1,0 +1,15 @@
+import { reconciler } from '../../mailstack/runner'
+import { databaseInfo } from '../../utils/db'
+
+/**
+ * The scheduled reconcile (nuxt.config scheduledTasks): puts back a file someone edited by hand,
+ * and notices a daemon installed since the last run. A no-change run reads and compares only.
+ */
+export default defineTask({
+  meta: { name: 'mailstack:reconcile', description: 'Render, validate and install the Postfix and Dovecot configuration' },
+  async run() {
+    if (!databaseInfo().ready) return { result: 'skipped: the database is not ready' }
+    const report = await reconciler.run('schedule')
+    return { result: report.ok ? (report.changed ? 'changed' : 'unchanged') : `failed: ${report.errors.join('; ')}` }
+  },
+})

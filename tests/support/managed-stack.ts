@@ -1,0 +1,98 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { mailstackContext, type MailstackContext } from '../../server/mailstack/context'
+import { resolvePaths } from '../../server/utils/config'
+import { api as apiAt, type ApiResponse, type RequestOptions } from './client'
+import { startMailStack, type MailStackPorts, type RunningMailStack } from './mail-stack'
+import { installWithSetup } from './installer'
+import { freePort, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
+
+export const MAIL_HOSTNAME = 'mail.e2e.test'
+
+/** A panel on a fresh database whose reconciler wrote the configuration of a running Postfix + Dovecot. */
+export interface ManagedStack {
+  server: TestServer
+  /** The panel role's password, which Postfix's maps and Dovecot's SQL file carry. */
+  dbPassword: string
+  api: <T = Record<string, unknown>>(path: string, opts?: RequestOptions) => Promise<ApiResponse<T>>
+  ports: MailStackPorts & { imaps: number }
+  /** The paths the panel renders to (the same context its reconciler builds). */
+  ctx: MailstackContext
+  daemons?: RunningMailStack
+  stop: () => Promise<void>
+}
+
+type Api = ManagedStack['api']
+const RUN_TIMEOUT_MS = 15_000
+
+/** Waits until the newest recorded reconcile run is one with this trigger, and returns it. */
+export async function waitForRun(api: Api, trigger: string): Promise<{ ok: boolean, trigger: string, errors: string[] }> {
+  const deadline = Date.now() + RUN_TIMEOUT_MS
+  for (;;) {
+    const { body } = await api<{ last_run: { ok: boolean, trigger: string, errors: string[] } | null }>('/api/v1/reconcile/status')
+    if (body.last_run?.trigger === trigger) return body.last_run
+    if (Date.now() > deadline) throw new Error(`no reconcile run with trigger ${trigger}: ${JSON.stringify(body)}`)
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
+/**
+ * Installs the panel into a scratch root with the project's own installer (its own database role,
+ * config.env, day-0 certificate), starts it, moves the mail stack to loopback high ports over the
+ * API, lets the reconciler write the files, then (unless `startDaemons: false`) starts Dovecot and
+ * Postfix from them.
+ */
+export async function startManagedStack(opts: { startDaemons?: boolean, env?: Record<string, string> } = {}): Promise<ManagedStack> {
+  const root = mkdtempSync(join(tmpdir(), 'mailpanel-e2e-'))
+  const cleanup: (() => Promise<void> | void)[] = [() => removeRoot(root)]
+  const stop = async () => {
+    for (const fn of cleanup.reverse()) await fn()
+  }
+  try {
+    const installed = await installWithSetup(root, MAIL_HOSTNAME)
+    cleanup.push(installed.drop)
+    const databaseUrl = installed.databaseUrl
+    const server = await startServer({ root, databaseUrl, env: opts.env, mailDaemons: true })
+    cleanup.push(server.stop)
+    await raiseRateLimits(server.url)
+    const api = <T = Record<string, unknown>>(path: string, o: RequestOptions = {}) => apiAt<T>(path, { ...o, baseUrl: server.url })
+    const ports = { smtp: await freePort(), submission: await freePort(), imap: await freePort(), imaps: await freePort() }
+    const settings = {
+      smtp_listen: `127.0.0.1:${ports.smtp}`,
+      submission_listen: `127.0.0.1:${ports.submission}`,
+      imap_listen: '127.0.0.1',
+      imap_port: ports.imap,
+      imaps_port: ports.imaps,
+      inet_interfaces: 'loopback-only',
+      inet_protocols: 'ipv4',
+      auth_failure_delay: 0,
+    }
+    const put = await api('/api/v1/config/mailstack', { method: 'PUT', body: settings })
+    if (put.status !== 200) throw new Error(`PUT /config/mailstack: ${put.status} ${JSON.stringify(put.body)}`)
+    // The change itself triggers the (debounced) reconcile that writes the files.
+    const run = await waitForRun(api, 'settings')
+    if (!run.ok) throw new Error(`reconcile failed: ${JSON.stringify(run)}\n${server.output()}`)
+
+    const ctx = mailstackContext.build({ paths: resolvePaths(root), databaseUrl, mailHostname: MAIL_HOSTNAME }, {
+      smtp: settings.smtp_listen,
+      submission: settings.submission_listen,
+      imapAddress: settings.imap_listen,
+      imapPort: ports.imap,
+      imapsPort: ports.imaps,
+      inetInterfaces: settings.inet_interfaces,
+      inetProtocols: settings.inet_protocols,
+      authFailureDelaySeconds: 0,
+    })
+    const stack: ManagedStack = { server, api, ports, ctx, stop, dbPassword: decodeURIComponent(new URL(databaseUrl).password) }
+    if (opts.startDaemons !== false) {
+      stack.daemons = await startMailStack(ctx, ports)
+      cleanup.push(stack.daemons.stop)
+    }
+    return stack
+  }
+  catch (err) {
+    await stop()
+    throw err
+  }
+}
