@@ -23,8 +23,8 @@ export interface CertificateView extends CertificateRow {
   expires_in_days: number
 }
 
-function view(row: CertificateRow, activeId: number | undefined, now = Date.now()): CertificateView {
-  return { ...row, active: row.id === activeId, expires_in_days: Math.floor((row.not_after.getTime() - now) / DAY_MS) }
+function view(row: CertificateRow, activeId: number | undefined): CertificateView {
+  return { ...row, active: row.id === activeId, expires_in_days: Math.floor((row.not_after.getTime() - Date.now()) / DAY_MS) }
 }
 
 function checked(input: Parameters<typeof pem.checkPair>[0]): CheckedPair {
@@ -37,7 +37,7 @@ function checked(input: Parameters<typeof pem.checkPair>[0]): CheckedPair {
   }
 }
 
-/** 23505 on the fingerprint: this exact certificate is already in the table. */
+/** 23505: this exact certificate (fingerprint), or a certbot lineage for the hostname, is already in the table. */
 function duplicate(err: unknown): unknown {
   const pg = err as { code?: string, constraint_name?: string }
   if (pg.code !== '23505') return err
@@ -46,7 +46,8 @@ function duplicate(err: unknown): unknown {
   return err
 }
 
-async function writePrivate(path: string, content: string, mode: number): Promise<void> {
+/** Creates the file with its mode from the start (never briefly world-readable) and flushes it to disk. */
+async function writeNew(path: string, content: string, mode: number): Promise<void> {
   const file = await open(path, 'wx', mode)
   try {
     await file.writeFile(content)
@@ -92,8 +93,8 @@ export const certificates = {
     const tmp = await mkdtemp(join(uploads, '.upload-'))
     let placed: string | undefined
     try {
-      await writePrivate(join(tmp, 'cert.pem'), pair.certPem, 0o644)
-      await writePrivate(join(tmp, 'key.pem'), pair.keyPem, 0o600)
+      await writeNew(join(tmp, 'cert.pem'), pair.certPem, 0o644)
+      await writeNew(join(tmp, 'key.pem'), pair.keyPem, 0o600)
       return await certificatesDb.create({ ...pair.meta, hostname, source: 'upload' }, async (id) => {
         const dir = join(uploads, String(id))
         await rename(tmp, dir)
