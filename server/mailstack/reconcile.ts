@@ -20,9 +20,12 @@ export type FileOutcome
     | 'skipped' // the daemon is not installed
     | 'failed' // an I/O or system error
 
+/** `tls`: the active certificate's pair at the stable paths both daemons read. */
+export type FileOwner = MailDaemon | 'tls'
+
 export interface FileResult {
   path: string
-  daemon: MailDaemon
+  daemon: FileOwner
   result: FileOutcome
   error?: string
 }
@@ -58,6 +61,8 @@ export interface ReconcileInput {
   /** Template names an admin overrides (reported as a note, so a surprise is explainable). */
   overridden?: string[]
   capabilities?: Capabilities
+  /** The certificate to serve (certificates table: newest valid, CA-issued first); undefined if none. */
+  certificate?: { id: number, certPem: string, keyPem: string }
 }
 
 const DAEMONS: MailDaemon[] = ['postfix', 'dovecot']
@@ -147,6 +152,55 @@ async function reconcileDaemon(daemon: MailDaemon, ctx: MailstackContext, files:
   }
 }
 
+const CERT_MODE = 0o644
+const KEY_MODE = 0o600
+
+/**
+ * Copies the active certificate to the stable paths in main.cf and dovecot.conf (parsed and
+ * matched when it was stored, so there is nothing for a daemon's checker to add). A dry run
+ * reports what would change but never puts key material into the diff.
+ */
+function reconcileTls(ctx: MailstackContext, certificate: ReconcileInput['certificate'], report: ReconcileReport): boolean {
+  if (!certificate) {
+    report.errors.push('tls: no valid certificate in the certificates table: STARTTLS on 587 and IMAPS on 993 cannot work until one is uploaded or issued')
+    return false
+  }
+  const pairs = [
+    { path: ctx.tls.cert_file, content: certificate.certPem, mode: CERT_MODE },
+    { path: ctx.tls.key_file, content: certificate.keyPem, mode: KEY_MODE },
+  ]
+  let changed = false
+  for (const f of pairs) {
+    const result: FileResult = { path: f.path, daemon: 'tls', result: 'unchanged' }
+    report.files.push(result)
+    try {
+      const live = readLive(f.path)
+      if (live.content === f.content) {
+        if (live.mode !== f.mode && !report.dry_run) {
+          fixPermissions(f.path, f.mode)
+          result.result = 'permissions'
+        }
+        continue
+      }
+      const existed = live.content !== undefined
+      if (report.dry_run) {
+        result.result = existed ? 'would-update' : 'would-create'
+        continue
+      }
+      writeFileAtomic(f.path, f.content, f.mode)
+      result.result = existed ? 'updated' : 'created'
+      changed = true
+    }
+    catch (err) {
+      Object.assign(result, { result: 'failed', error: scrubSecrets(message(err)) })
+      report.errors.push(`tls: could not write ${f.path}: ${result.error}`)
+    }
+  }
+  if (report.dry_run && pairs.some(f => readLive(f.path).content !== f.content)) report.notes.push(`tls: would install certificate ${certificate.id}`)
+  if (changed) report.notes.push(`tls: installed certificate ${certificate.id}`)
+  return changed
+}
+
 async function reloadDaemon(daemon: MailDaemon, ctx: MailstackContext, report: ReconcileReport): Promise<void> {
   const tools = daemonTools[daemon]
   try {
@@ -211,7 +265,11 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
 
   const capabilities = input.capabilities ?? detectCapabilities()
   const secrets = secretsOf(ctx)
-  const reload: MailDaemon[] = []
+  const reload = new Set<MailDaemon>()
+  // Only for a machine that has a daemon to serve it.
+  if (DAEMONS.some(d => capabilities[d].installed) && reconcileTls(ctx, input.certificate, report)) {
+    for (const d of DAEMONS) if (capabilities[d].installed) reload.add(d)
+  }
   for (const daemon of DAEMONS) {
     const files = rendered.filter(f => f.daemon === daemon)
     if (!capabilities[daemon].installed) {
@@ -220,7 +278,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
       continue
     }
     const { installed } = await reconcileDaemon(daemon, ctx, files, report, secrets)
-    if (installed) reload.push(daemon)
+    if (installed) reload.add(daemon)
   }
   for (const daemon of reload) await reloadDaemon(daemon, ctx, report)
   return finish()

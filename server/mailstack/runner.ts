@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { consola } from 'consola'
 import { mailstackDb } from '../db/queries/mailstack'
+import { activeCertificate } from '../services/tls/active'
 import { useConfig } from '../utils/config'
 import { mailstackContext, MailstackContextError } from './context'
 import { reconcile, settingsFromRow, type ReconcileInput, type ReconcileReport } from './reconcile'
@@ -25,9 +26,9 @@ async function buildInput(trigger: string, dryRun: boolean): Promise<ReconcileIn
   }
   catch (err) {
     if (!(err instanceof MailstackContextError)) throw err
-    context = { unmanaged: `the mail stack is not managed: ${err.message}` }
+    return { trigger, dryRun, context: { unmanaged: `the mail stack is not managed: ${err.message}` }, templates: sources, overridden }
   }
-  return { trigger, dryRun, context, templates: sources, overridden }
+  return { trigger, dryRun, context, templates: sources, overridden, certificate: await activeCertificate() }
 }
 
 function log(report: ReconcileReport): void {

@@ -94,16 +94,13 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
   // Dovecot and Postfix refuse sockets and maps under folders others cannot traverse.
   chmodSync(ctx.root, 0o755)
   for (const dir of [ctx.postfix.queue_directory, ctx.postfix.data_directory, ctx.dovecot.base_dir, ctx.dovecot.state_dir,
-    dirname(ctx.postfix.maillog_file), dirname(ctx.tls.cert_file)]) mkdirSync(dir, { recursive: true, mode: 0o755 })
+    dirname(ctx.postfix.maillog_file)]) mkdirSync(dir, { recursive: true, mode: 0o755 })
   await exec('chown', ['postfix:postfix', ctx.postfix.data_directory])
   mkdirSync(ctx.vmail.store, { recursive: true })
   chownSync(ctx.vmail.store, ctx.vmail.uid, ctx.vmail.gid)
   chmodSync(ctx.vmail.store, 0o770)
-  if (!existsSync(ctx.tls.cert_file)) {
-    await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${ctx.hostname}`,
-      '-keyout', ctx.tls.key_file, '-out', ctx.tls.cert_file])
-    chmodSync(ctx.tls.key_file, 0o600)
-  }
+  // The certificate is the reconciler's: it installed the day-0 one at ctx.tls.{cert,key}_file.
+  if (!existsSync(ctx.tls.cert_file)) throw new Error(`the reconciler did not install a certificate at ${ctx.tls.cert_file}`)
 
   const logs = () => [ctx.postfix.maillog_file, ctx.dovecot.log_path]
     .map(f => `--- ${f}\n${existsSync(f) ? readFileSync(f, 'utf8') : '(none)'}`).join('\n')

@@ -53,7 +53,8 @@ export async function startManagedStack(opts: { startDaemons?: boolean, env?: Re
     const installed = await installWithSetup(root, MAIL_HOSTNAME)
     cleanup.push(installed.drop)
     const databaseUrl = installed.databaseUrl
-    const server = await startServer({ root, databaseUrl, env: opts.env, mailDaemons: true })
+    // The installer turns the panel's HTTPS on; the test client talks plain HTTP on loopback.
+    const server = await startServer({ root, databaseUrl, env: { HTTPS: 'off', ...opts.env }, mailDaemons: true })
     cleanup.push(server.stop)
     await raiseRateLimits(server.url)
     const api = <T = Record<string, unknown>>(path: string, o: RequestOptions = {}) => apiAt<T>(path, { ...o, baseUrl: server.url })

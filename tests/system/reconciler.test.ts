@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto'
+import { execFile } from 'node:child_process'
+import { createHash, X509Certificate } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
@@ -7,13 +8,25 @@ import { mailstackTemplates } from '../../server/mailstack/templates'
 import type { FileResult, ReconcileReport, ReloadResult } from '../../server/mailstack/reconcile'
 import { api as apiAt } from '../support/client'
 import { imapView } from '../support/mail-clients'
-import { startManagedStack, type ManagedStack } from '../support/managed-stack'
+import { MAIL_HOSTNAME, startManagedStack, waitForRun, type ManagedStack } from '../support/managed-stack'
 import { createTestDatabase, freePort, makeRoot, removeRoot, startServer } from '../support/server'
+import { testPki } from '../support/tls'
 
 type Report = ReconcileReport & { message: string }
 interface Status { running: boolean, pending: boolean, last_run: Report | null, last_success_at: string | null, capabilities: Record<string, { installed: boolean }> }
 
 const bundled = mailstackTemplates.fromDir()
+
+/** The SHA-256 fingerprint of the certificate a server presents after STARTTLS (as X509Certificate prints it). */
+async function presented(port: number, protocol: 'smtp' | 'imap' = 'smtp'): Promise<string> {
+  const stdout = await new Promise<string>((resolve) => {
+    const child = execFile('openssl', ['s_client', '-starttls', protocol, '-connect', `127.0.0.1:${port}`, '-servername', MAIL_HOSTNAME],
+      { timeout: 10_000 }, (_err, out) => resolve(out))
+    child.stdin!.end() // s_client quits at the end of its input
+  })
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(stdout)?.[0]
+  return pem ? new X509Certificate(pem).fingerprint256 : `(no certificate presented on ${port})`
+}
 
 /** The first line a server sends (an SMTP banner). */
 function banner(port: number): Promise<string> {
@@ -35,8 +48,8 @@ describe('the reconciler against real Postfix and Dovecot', () => {
     const st = statSync(path)
     return { sha: createHash('sha256').update(readFileSync(path)).digest('hex'), mtime: st.mtimeMs, ino: st.ino, mode: st.mode & 0o7777 }
   }
-  const allFiles = () => ['main.cf', 'master.cf', 'pgsql-virtual-domains.cf', 'pgsql-virtual-mailboxes.cf', 'pgsql-virtual-aliases.cf',
-    'pgsql-sender-login.cf', 'dovecot.conf', 'dovecot-sql.conf.ext'].map(live)
+  const allFiles = () => [...['main.cf', 'master.cf', 'pgsql-virtual-domains.cf', 'pgsql-virtual-mailboxes.cf', 'pgsql-virtual-aliases.cf',
+    'pgsql-sender-login.cf', 'dovecot.conf', 'dovecot-sql.conf.ext'].map(live), stack.ctx.tls.cert_file, stack.ctx.tls.key_file]
   const reconcileNow = async (query = '') => {
     const res = await stack.api<Report>(`/api/v1/reconcile${query}`, { method: 'POST' })
     expect(res.status, JSON.stringify(res.body)).toBe(200)
@@ -177,6 +190,30 @@ describe('the reconciler against real Postfix and Dovecot', () => {
     // A login on the new port; the mailbox does not exist, so the answer is a clean NO.
     await expect.poll(async () => (await imapView(newPort, 'nobody@nowhere.test', 'x')).login, { timeout: 10_000 }).toBe(false)
     stack.ports.imap = newPort
+  })
+
+  it('an uploaded certificate is installed by the reconciler; both daemons reload and serve it on STARTTLS', async () => {
+    const pki = testPki()
+    try {
+      const leaf = pki.ca.issue({ names: [MAIL_HOSTNAME] })
+      const before = await presented(stack.ports.submission)
+      const up = await stack.api<{ id: number }>('/api/v1/certificates', { body: { certificate: `${leaf.cert}${pki.ca.cert}`, private_key: leaf.key } })
+      expect(up.status, JSON.stringify(up.body)).toBe(201)
+      await waitForRun(stack.api, 'certificates')
+      const run = (await stack.api<Status>('/api/v1/reconcile/status')).body.last_run!
+      expect(run.ok, JSON.stringify(run.errors)).toBe(true)
+      expect(run.files.filter(f => f.daemon === 'tls').map(f => f.result)).toEqual(['updated', 'updated'])
+      expect(reloads(run)).toEqual({ postfix: 'reloaded', dovecot: 'reloaded' })
+      expect(run.notes).toContain(`tls: installed certificate ${up.body.id}`)
+      expect(fingerprint(stack.ctx.tls.key_file).mode).toBe(0o600)
+      const leafFingerprint = new X509Certificate(leaf.cert).fingerprint256
+      expect(before).not.toBe(leafFingerprint)
+      await expect.poll(() => presented(stack.ports.submission), { timeout: 10_000 }).toBe(leafFingerprint)
+      await expect.poll(() => presented(stack.ports.imap, 'imap'), { timeout: 10_000 }).toBe(leafFingerprint)
+    }
+    finally {
+      pki.cleanup()
+    }
   })
 
   it('settings are validated: bad addresses, ports out of range and two services on one port are 400s', async () => {

@@ -115,7 +115,8 @@ describe('setup on this Debian-family machine (real packages, real PostgreSQL, r
     expect(statSync(join(root, 'etc/backendside-mailpanel')).mode & MODE_BITS).toBe(0o700)
     expect(statSync(join(root, 'etc/backendside-mailpanel/config.env')).mode & MODE_BITS).toBe(0o600)
     const values = config()
-    expect(Object.keys(values).sort()).toEqual(['ADMIN_PASSWORD_HASH', 'ADMIN_USER', 'DATABASE_URL', 'JWT_SECRET', 'MAIL_HOSTNAME'])
+    expect(Object.keys(values).sort()).toEqual(['ADMIN_PASSWORD_HASH', 'ADMIN_USER', 'DATABASE_URL', 'HTTPS', 'JWT_SECRET', 'MAIL_HOSTNAME'])
+    expect(values.HTTPS).toBe('on')
     expect(values.JWT_SECRET).toMatch(/^[0-9a-f]{64}$/)
     expect(values.MAIL_HOSTNAME).toBe(HOSTNAME)
     expect(values.ADMIN_USER).toBe('admin')
@@ -182,7 +183,8 @@ describe('setup on this Debian-family machine (real packages, real PostgreSQL, r
   })
 
   it('the built panel starts on that root with its DATABASE_URL, and the printed admin password signs in', async () => {
-    server = await startServer({ root })
+    // HTTPS=on from the installer is covered in tests/api/https.test.ts; plain HTTP keeps this client simple.
+    server = await startServer({ root, env: { HTTPS: 'off' } })
     const ok = await api<{ token: string }>('/auth/login', { baseUrl: server.url, auth: false, body: { username: 'admin', password: adminPassword } })
     expect(ok.status).toBe(200)
     expect(ok.body.token).toMatch(/^ey/)

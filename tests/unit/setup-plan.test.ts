@@ -76,6 +76,7 @@ function installed(os: Os): State {
       MAIL_HOSTNAME: 'mail.example.com',
       ADMIN_USER: 'admin',
       ADMIN_PASSWORD_HASH: '$2b$12$hash',
+      HTTPS: 'on',
     },
     database: { reachable: true, roleExists: true, databaseOwner: 'mailpanel' },
   }
@@ -201,7 +202,7 @@ describe('planSetup on a fresh machine', () => {
     expect(step(steps, 'config').action).toEqual({
       type: 'config-env',
       file: `${ROOT}/etc/backendside-mailpanel/config.env`,
-      missing: ['DATABASE_URL', 'JWT_SECRET', 'MAIL_HOSTNAME', 'ADMIN_USER', 'ADMIN_PASSWORD_HASH'],
+      missing: ['DATABASE_URL', 'JWT_SECRET', 'MAIL_HOSTNAME', 'ADMIN_USER', 'ADMIN_PASSWORD_HASH', 'HTTPS'],
       hostname: 'mail.example.com',
     })
     expect(JSON.stringify(steps)).not.toContain(':pw@')

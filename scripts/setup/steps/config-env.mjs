@@ -23,6 +23,8 @@ const generators = {
     ctx.adminPassword = randomBytes(ADMIN_PASSWORD_BYTES).toString('base64url')
     return hash(ctx.adminPassword, ADMIN_BCRYPT_COST)
   },
+  // The panel serves HTTPS from the day-0 certificate at once (and then the newest valid one, at its next start).
+  HTTPS: () => 'on',
 }
 
 /** @returns {Promise<boolean>} whether the file was written */

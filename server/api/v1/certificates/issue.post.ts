@@ -1,6 +1,7 @@
 import { certificateIssueSchema } from '#shared/schemas/certificates'
 import { certificates } from '../../../services/tls/certificates'
 import { defineApiHandler } from '../../../utils/api-handler'
+import { reconciler } from '../../../mailstack/runner'
 import { respond } from '../../../utils/respond'
 import { readValidBody } from '../../../utils/validate'
 
@@ -8,5 +9,7 @@ import { readValidBody } from '../../../utils/validate'
 export default defineApiHandler(async (event) => {
   const input = await readValidBody(event, certificateIssueSchema)
   const row = await certificates.issue(input)
+  // Postfix and Dovecot serve the newest valid certificate: the reconciler installs it.
+  reconciler.request('certificates')
   return respond.message(`Certificate ${row.id} issued for ${row.hostname} by ${row.issuer} (valid until ${row.not_after.toISOString()})`, { id: row.id })
 }, { status: 201 })

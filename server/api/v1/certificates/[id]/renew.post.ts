@@ -2,6 +2,7 @@ import { readRawBody } from 'h3'
 import { certificateRenewSchema } from '#shared/schemas/certificates'
 import { certificates } from '../../../../services/tls/certificates'
 import { defineApiHandler } from '../../../../utils/api-handler'
+import { reconciler } from '../../../../mailstack/runner'
 import { respond } from '../../../../utils/respond'
 import { getIdParam, readValidBody } from '../../../../utils/validate'
 
@@ -12,5 +13,7 @@ export default defineApiHandler(async (event) => {
   const { force } = (await readRawBody(event)) ? await readValidBody(event, certificateRenewSchema) : { force: false }
   const { row, renewed } = await certificates.renew(id, force)
   const until = row.not_after.toISOString()
+  // Postfix and Dovecot serve the newest valid certificate: the reconciler installs it.
+  reconciler.request('certificates')
   return respond.message(renewed ? `Certificate ${id} renewed (valid until ${until})` : `Certificate ${id} is not due for renewal (valid until ${until}); send {"force": true} to renew now`, { renewed, not_after: until })
 })
