@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { request } from 'node:https'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, removeRoot, runServerToExit } from '../support/server'
+import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, pathWithoutMailDaemons, removeRoot, runServerToExit } from '../support/server'
 import { testPki, type Pair } from '../support/tls'
 
 const SERVER_ENTRY = join(process.cwd(), '.output/server/index.mjs')
@@ -44,7 +44,8 @@ async function startHttps(place: (root: string) => void): Promise<{ root: string
   const db = await createTestDatabase()
   const root = await makeRoot({ HTTPS: 'on', MAIL_HOSTNAME: 'localhost' })
   place(root)
-  const env: Record<string, string | undefined> = { ...process.env, MAILPANEL_ROOT: root, PORT: '0', HOST: '127.0.0.1', CONSOLA_LEVEL: '3', DATABASE_URL: db.url }
+  // No mail daemons on PATH: the reconciler stays out, so the stable tls/ pair is only what a test puts there.
+  const env: Record<string, string | undefined> = { ...process.env, PATH: pathWithoutMailDaemons(), MAILPANEL_ROOT: root, PORT: '0', HOST: '127.0.0.1', CONSOLA_LEVEL: '3', DATABASE_URL: db.url }
   if (!db.url) delete env.DATABASE_URL
   const child = spawn(process.execPath, [SERVER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

@@ -6,10 +6,7 @@ import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { migrate, type Migration } from '../../server/db/migrate'
 import { api, expectErrorShape } from '../support/client'
-import {
-  ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, freePort, LEGACY_API_KEY, makeRoot, removeRoot, runServerToExit, startServer,
-  type TestServer,
-} from '../support/server'
+import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, freePort, LEGACY_API_KEY, makeRoot, pathWithoutMailDaemons, removeRoot, runServerToExit, startServer, type TestServer } from '../support/server'
 
 const SERVER_ENTRY = join(process.cwd(), '.output/server/index.mjs')
 const MIGRATIONS_DIR = join(process.cwd(), 'server/db/migrations')
@@ -34,7 +31,7 @@ interface SpawnedPanel {
  * for the cases startServer() cannot express: no PORT in the environment at all, or PORT=''.
  */
 function spawnPanel(root: string, databaseUrl: string | undefined, env: Record<string, string | undefined>): SpawnedPanel {
-  const merged: Record<string, string | undefined> = { ...process.env, MAILPANEL_ROOT: root, HOST: '127.0.0.1', CONSOLA_LEVEL: '3', DATABASE_URL: databaseUrl, NITRO_PORT: undefined, NITRO_HOST: undefined, ...env }
+  const merged: Record<string, string | undefined> = { ...process.env, PATH: pathWithoutMailDaemons(), MAILPANEL_ROOT: root, HOST: '127.0.0.1', CONSOLA_LEVEL: '3', DATABASE_URL: databaseUrl, NITRO_PORT: undefined, NITRO_HOST: undefined, ...env }
   const full = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined))
   const child = spawn(process.execPath, [SERVER_ENTRY], { env: full, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

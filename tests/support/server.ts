@@ -78,7 +78,7 @@ export async function createTestDatabase(): Promise<{ url?: string, drop: () => 
  * PATH without the sbin folders, where the postfix and dovecot binaries live: the reconciler's
  * capability gate then skips the mail stack, so API tests do not pay for `postfix check` at every start.
  */
-const pathWithoutMailDaemons = () => (process.env.PATH ?? '').split(':').filter(dir => !/\/sbin\/?$/.test(dir)).join(':')
+export const pathWithoutMailDaemons = () => (process.env.PATH ?? '').split(':').filter(dir => !/\/sbin\/?$/.test(dir)).join(':')
 
 /** Spawns the built server (`.output/`) and waits until /health answers; `mailDaemons` lets its reconciler find Postfix and Dovecot. */
 export async function startServer(opts: { root: string, databaseUrl?: string, env?: Record<string, string>, mailDaemons?: boolean }): Promise<TestServer> {
@@ -130,7 +130,7 @@ export async function startServer(opts: { root: string, databaseUrl?: string, en
 
 /** Runs the server entry to completion (for start-up failures) and returns its exit code and output. */
 export async function runServerToExit(root: string, env: Record<string, string> = {}): Promise<{ code: number | null, output: string }> {
-  const child = spawn(process.execPath, [SERVER_ENTRY], { env: { ...process.env, MAILPANEL_ROOT: root, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [SERVER_ENTRY], { env: { ...process.env, PATH: pathWithoutMailDaemons(), MAILPANEL_ROOT: root, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d))
   child.stderr.on('data', (d: Buffer) => (output += d))
