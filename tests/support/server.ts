@@ -78,7 +78,8 @@ export async function createTestDatabase(): Promise<{ url?: string, drop: () => 
 export async function startServer(opts: { root: string, databaseUrl?: string, env?: Record<string, string> }): Promise<TestServer> {
   const port = await freePort()
   let output = ''
-  const env: Record<string, string | undefined> = { ...process.env, MAILPANEL_ROOT: opts.root, PORT: String(port), HOST: '127.0.0.1', CONSOLA_LEVEL: '3', ...opts.env }
+  // POLICYD_LISTEN port 0: each test server's policy daemon on a free port, never fighting over 10031.
+  const env: Record<string, string | undefined> = { ...process.env, MAILPANEL_ROOT: opts.root, PORT: String(port), HOST: '127.0.0.1', CONSOLA_LEVEL: '3', POLICYD_LISTEN: '127.0.0.1:0', ...opts.env }
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl
   else delete env.DATABASE_URL
   const child: ChildProcess = spawn(process.execPath, [SERVER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] })
