@@ -28,6 +28,8 @@ export class LimitsCache {
   private entries = new Map<string, SenderLimits | null>()
   private version = -1
   private checkedAt = 0
+  /** True until the first version check, and again after markStale(). */
+  private stale = true
   private checking: Promise<void> | undefined
   /** Bumped by markStale(): a version check that started before the last write does not count. */
   private staleGen = 0
@@ -40,13 +42,13 @@ export class LimitsCache {
 
   /** After a write through this process's API: re-check the version before the next decision. */
   markStale(): void {
-    this.checkedAt = 0
+    this.stale = true
     this.staleGen++
   }
 
   /** Limits of `login` (`user@domain`, lower case); null when it is no mailbox of ours. */
   async get(login: string): Promise<SenderLimits | null> {
-    if (this.clock() - this.checkedAt >= VERSION_TTL_MS) await this.checkVersion()
+    if (this.stale || this.clock() - this.checkedAt >= VERSION_TTL_MS) await this.checkVersion()
     const hit = this.entries.get(login)
     if (hit !== undefined) return hit
     let pending = this.loading.get(login)
@@ -80,7 +82,10 @@ export class LimitsCache {
       })
       .finally(() => {
         // Also after a failure: during an outage the version is retried once per TTL, not per request.
-        if (gen === this.staleGen) this.checkedAt = this.clock()
+        if (gen === this.staleGen) {
+          this.stale = false
+          this.checkedAt = this.clock()
+        }
         if (this.checking === check) this.checking = undefined
       })
     this.checking = check
