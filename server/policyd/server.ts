@@ -172,8 +172,9 @@ export class PolicyServer {
     }
   }
 
+  /** Closes a connection that must end once its replies are written; fully, even if the client never sends its FIN. */
   private finishIfDone(conn: Connection): void {
-    if (conn.ending && !conn.busy && !conn.queue.length && !conn.socket.destroyed) conn.socket.end()
+    if (conn.ending && !conn.busy && !conn.queue.length && !conn.socket.destroyed) conn.socket.end(() => conn.socket.destroy())
   }
 
   private isIdle(conn: Connection): boolean {
