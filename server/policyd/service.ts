@@ -51,11 +51,13 @@ export class PolicyService {
     if (stage === 'ignore') return policy.dunno('allowed')
 
     let limits: SenderLimits | null | undefined
+    let databaseDown = false
     try {
       limits = await withDeadline(this.cache.get(login))
     }
     catch (err) {
       this.failed(err)
+      databaseDown = true
       limits = this.cache.peek(login)
       if (limits === undefined) return policy.failVerdict(this.cache.failMode)
     }
@@ -63,6 +65,8 @@ export class PolicyService {
     const refused = policy.checkMessage(attrs, limits)
     if (refused) return refused
     if (stage === 'check' && limits.dailySendLimit === 0) return policy.dunno('allowed')
+    // The database just failed us: don't make Postfix wait a second deadline for the count.
+    if (databaseDown) return policy.failVerdict(this.cache.failMode)
 
     try {
       const countBefore = stage === 'count'
