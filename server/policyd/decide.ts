@@ -30,10 +30,9 @@ export interface SenderLimits {
 
 export type VerdictKind = 'dunno' | 'reject' | 'defer'
 
-export type VerdictReason =
-  | 'unauthenticated' | 'unknown_sender' | 'allowed'
+/** Why a verdict was given (counted per reason in GET /policyd/status). */
+export type VerdictReason = 'unauthenticated' | 'unknown_sender' | 'allowed' | 'not_policy_request' | 'database_unavailable'
   | 'mailbox_disabled' | 'smtp_disabled' | 'tls_required' | 'message_size' | 'recipients' | 'daily_limit'
-  | 'database_unavailable' | 'not_policy_request'
 
 export interface Verdict {
   kind: VerdictKind

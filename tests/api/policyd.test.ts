@@ -1,6 +1,5 @@
 import postgres from 'postgres'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest'
 import { api, createDomain, createMailbox } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
 import { encodeRequest, PolicyClient, policyRequest } from '../support/policy-client'

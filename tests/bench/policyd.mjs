@@ -7,12 +7,12 @@
 
 import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import {
-  API_KEY, benchMain, createDatabase, machine, makeRoot, printMachine, printTable, rssMb, seedMailboxes, SERVER_ENTRY, sleep, startServer, writeResults,
+  API_KEY, benchMain, createDatabase, freePort, machine, makeRoot, printMachine, printTable, rssMb, seedMailboxes, SERVER_ENTRY, sleep, startServer, writeResults,
 } from './lib.mjs'
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50_000)
@@ -80,17 +80,6 @@ async function load(port, count, connections, make) {
   const sorted = Array.from(latencies).sort((a, b) => a - b)
   const pct = p => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] * 1000) / 1000
   return { rps: Math.round(count / seconds), seconds: Math.round(seconds * 100) / 100, p50: pct(0.5), p99: pct(0.99), actions: Object.fromEntries(actions) }
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 /** Child pids of `pid` (postfwd2 forks a cache daemon and a pre-forked policy server with children). */
