@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { ADDRESS_RE, DOMAIN_NAME_RE, id, LOCAL_PART_RE, MAX_LOCAL_PART } from './common'
 import { LIMIT_KEYS, limitFields, type LimitKey } from './limits'
 import { mailstackSettingsFields } from './mailstack'
+import { failMode } from './policyd'
 import { isIpOrCidr } from './security'
 
 /**
@@ -47,7 +48,7 @@ const overrideEntries = Object.fromEntries(LIMIT_KEYS.map(k => [k, v.nullable(li
   [K in LimitKey]: v.NullableSchema<(typeof limitFields)[K], undefined>
 }
 
-export const serverSettingsRow = v.strictObject({ id: v.literal(true), ...limitFields, updated_at: timestamp })
+export const serverSettingsRow = v.strictObject({ id: v.literal(true), ...limitFields, policyd_fail_mode: failMode, updated_at: timestamp })
 
 export const mailstackSettingsRow = v.strictObject({ id: v.literal(true), ...mailstackSettingsFields, updated_at: timestamp })
 

@@ -159,9 +159,9 @@ describe('backup and restore', () => {
   it('covers every table and column of the schema (a new migration must extend the backup)', async () => {
     const tables = await sql<{ table_name: string }[]>`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`
-    // Deliberately not archived: reconcile_runs (operational history, 0005) and certificates (rows about
-    // this machine's PEM files, shared/schemas/backup.ts).
-    const transient = ['schema_migrations', 'webhook_deliveries', 'mailbox_list_version', 'reconcile_runs', 'certificates']
+    // Deliberately not archived: reconcile_runs (operational history, 0005), certificates (rows about
+    // this machine's PEM files, shared/schemas/backup.ts) and the policy daemon's counters and cache version (0007).
+    const transient = ['schema_migrations', 'webhook_deliveries', 'mailbox_list_version', 'reconcile_runs', 'certificates', 'policyd_counters', 'policyd_limits_version']
     expect(tables.map(t => t.table_name).filter(t => !transient.includes(t)).sort()).toEqual([...BACKUP_TABLE_NAMES].sort())
     for (const name of BACKUP_TABLE_NAMES) {
       const columns = await sql<{ column_name: string }[]>`

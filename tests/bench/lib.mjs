@@ -74,7 +74,7 @@ export async function seedMailboxes(sql, domains, perDomain) {
 
 // ---------------------------------------------------------------- server
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)

@@ -84,6 +84,7 @@ export const pathWithoutMailDaemons = () => (process.env.PATH ?? '').split(':').
 export async function startServer(opts: { root: string, databaseUrl?: string, env?: Record<string, string>, mailDaemons?: boolean }): Promise<TestServer> {
   const port = await freePort()
   let output = ''
+  // POLICYD_LISTEN port 0: each test server's policy daemon on a free port, never fighting over 10031.
   const env: Record<string, string | undefined> = {
     ...process.env,
     ...(!opts.mailDaemons && { PATH: pathWithoutMailDaemons() }),
@@ -91,6 +92,7 @@ export async function startServer(opts: { root: string, databaseUrl?: string, en
     PORT: String(port),
     HOST: '127.0.0.1',
     CONSOLA_LEVEL: '3',
+    POLICYD_LISTEN: '127.0.0.1:0',
     ...opts.env,
   }
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl

@@ -4,8 +4,9 @@ import { useDb } from '../../utils/db'
 
 // Tables whose `id` is an identity column: after a restore their sequences continue above the restored ids.
 const IDENTITY_TABLES = ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webhooks'] as const
-// Emptied with the archived tables but never archived: pending deliveries for webhooks that are about to be replaced.
-const TRANSIENT_TABLES = ['webhook_deliveries'] as const
+// Emptied with the archived tables but never archived: pending deliveries for webhooks that are about to be replaced,
+// and the policy daemon's daily send counters (operational data; they reference the mailboxes being replaced).
+const TRANSIENT_TABLES = ['webhook_deliveries', 'policyd_counters'] as const
 // A restore waits this long for a lock (a long request holding a row) before giving up with a 503.
 const LOCK_TIMEOUT = '30s'
 

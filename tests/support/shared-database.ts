@@ -1,0 +1,25 @@
+import { createTestDatabase } from './server'
+
+/**
+ * A database several panel processes (or a proxy in front of one) can share by URL: a fresh
+ * database on the real PostgreSQL when DATABASE_URL is set, else PGlite served over a loopback
+ * socket from the test process (the panel's embedded database only takes its own few connections).
+ */
+export async function sharedDatabase(): Promise<{ url: string, close: () => Promise<void> }> {
+  const real = await createTestDatabase()
+  if (real.url) return { url: real.url, close: real.drop }
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
+  const db = await PGlite.create()
+  // Two panels' pools (10 each) plus the test's own connection.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 24 })
+  await server.start()
+  const [host, port] = server.getServerConn().split(':')
+  return {
+    url: `postgres://postgres@${host}:${port}/postgres`,
+    close: async () => {
+      await server.stop()
+      await db.close()
+    },
+  }
+}
