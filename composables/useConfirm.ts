@@ -1,0 +1,16 @@
+import AppConfirmModal from '~/components/app/AppConfirmModal.vue'
+
+interface ConfirmOptions {
+  title: string
+  description: string
+  confirmLabel?: string
+  /** Runs inside the dialog (its button shows progress); a thrown error stays in the dialog. */
+  action: () => Promise<void>
+}
+
+/** Every destructive action goes through this: resolves true once the action ran, false if cancelled. */
+export function useConfirm() {
+  const overlay = useOverlay()
+  const modal = overlay.create(AppConfirmModal, { destroyOnClose: true })
+  return async (options: ConfirmOptions): Promise<boolean> => Boolean(await modal.open(options).result)
+}
