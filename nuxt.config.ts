@@ -18,6 +18,8 @@ export default defineNuxtConfig({
   // The dashboard is a client-rendered app behind the HttpOnly session cookie: the server only serves
   // its shell (whose inline bootstrap script server/plugins/csp-inline-scripts.ts hashes into the CSP).
   ssr: false,
+  // Feature folders (components/domains/DomainCreateModal.vue) with the prefix in the file name itself.
+  components: [{ path: '~/components', pathPrefix: false }],
   devtools: { enabled: false },
   app: {
     head: {

@@ -47,9 +47,9 @@ export function useApi() {
   const router = useRouter()
   const session = useSessionState()
 
-  async function request<T>(method: string, path: string, opts: { body?: unknown, query?: Query } = {}): Promise<T> {
+  async function request<T>(method: string, path: string, opts: { body?: unknown, query?: Query, headers?: Record<string, string> } = {}): Promise<T> {
     try {
-      return await $fetch<T>(path, { method: method as 'GET', body: opts.body as Record<string, unknown>, query: opts.query, credentials: 'same-origin' })
+      return await ($fetch as (url: string, options: object) => Promise<T>)(path, { method: method as 'GET', body: opts.body as Record<string, unknown>, query: opts.query, headers: opts.headers, credentials: 'same-origin' })
     }
     catch (err) {
       const error = toClientError(err)
@@ -68,5 +68,7 @@ export function useApi() {
     put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
     patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
     del: <T>(path: string) => request<T>('DELETE', path),
+    /** A raw body (e.g. a backup archive) with its own content type. */
+    upload: <T>(path: string, body: Blob, contentType: string) => request<T>('POST', path, { body, headers: { 'content-type': contentType } }),
   }
 }

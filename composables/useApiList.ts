@@ -3,11 +3,13 @@ import type { ListResponse } from './api-types'
 const SEARCH_DEBOUNCE_MS = 250
 export const PAGE_SIZE = 25
 
+type Filters = Record<string, string | number | undefined>
+
 /**
  * A paged, searchable list endpoint: page/search live here, the rows come from the API with
- * its total. `filters` (e.g. `{domain_id}`) are fixed per page.
+ * its total. `filters` (e.g. `{domain_id}`, or a getter over filter inputs) go into the query as well.
  */
-export function useApiList<T>(path: string, filters: Record<string, string | number | undefined> = {}, opts: { search?: boolean } = { search: true }) {
+export function useApiList<T>(path: string, filters: MaybeRefOrGetter<Filters> = {}, opts: { search?: boolean } = { search: true }) {
   const api = useApi()
   const rows = ref<T[]>([]) as Ref<T[]>
   const total = ref(0)
@@ -19,7 +21,8 @@ export function useApiList<T>(path: string, filters: Record<string, string | num
   async function refresh() {
     loading.value = true
     try {
-      const query = { ...filters, page: page.value, limit: PAGE_SIZE, ...(opts.search && search.value.trim() && { search: search.value.trim() }) }
+      const set = Object.fromEntries(Object.entries(toValue(filters)).filter(([, v]) => v !== undefined && v !== ''))
+      const query = { ...set, page: page.value, limit: PAGE_SIZE, ...(opts.search && search.value.trim() && { search: search.value.trim() }) }
       const res = await api.get<ListResponse<T>>(path, query)
       // Deleting the last row of the last page: step back instead of showing an empty page.
       if (res.data.length === 0 && page.value > 1 && res.meta.total > 0) {
@@ -39,7 +42,7 @@ export function useApiList<T>(path: string, filters: Record<string, string | num
   }
 
   let debounce: ReturnType<typeof setTimeout> | undefined
-  watch(search, () => {
+  watch([search, () => JSON.stringify(toValue(filters))], () => {
     clearTimeout(debounce)
     debounce = setTimeout(() => {
       if (page.value === 1) refresh()

@@ -10,7 +10,6 @@ interface ConfirmOptions {
 
 /** Every destructive action goes through this: resolves true once the action ran, false if cancelled. */
 export function useConfirm() {
-  const overlay = useOverlay()
-  const modal = overlay.create(AppConfirmModal, { destroyOnClose: true })
-  return async (options: ConfirmOptions): Promise<boolean> => Boolean(await modal.open(options).result)
+  const open = useModal(AppConfirmModal)
+  return async (options: ConfirmOptions): Promise<boolean> => Boolean(await open(options))
 }
