@@ -45,6 +45,8 @@ export default defineNuxtConfig({
   compatibilityDate: '2026-05-01',
   nitro: {
     preset: 'node-server',
+    // Static assets ship pre-compressed (.br/.gz next to each file) and are served per Accept-Encoding.
+    compressPublicAssets: { gzip: true, brotli: true },
     ...(benchBuild && {
       output: { dir: fromRoot('./.output-bench') },
       handlers: [{ route: '/__bench/mailboxes/:id', method: 'get', handler: fromRoot('./tests/bench/bare-mailbox.get.ts') }],
@@ -64,6 +66,12 @@ export default defineNuxtConfig({
   typescript: { strict: true },
   telemetry: false,
   hooks: {
+    // The client-rendered app would answer 200 for any path: the server learns the page routes
+    // here, so an unknown page is still a 404 (server/plugins/spa-not-found.ts).
+    'pages:extend'(pages) {
+      const patterns = pages.map(p => `^${p.path.replace(/:\w+\(\)/g, '[^/]+')}/?$`)
+      process.env.NUXT_PAGE_PATTERNS = JSON.stringify(patterns)
+    },
     async 'nitro:build:public-assets'(nitro) {
       const target = join(nitro.options.output.publicDir, 'ui/fonts/InterVariable.woff2')
       await mkdir(dirname(target), { recursive: true })
@@ -72,6 +80,7 @@ export default defineNuxtConfig({
     // Our API error handler runs before Nuxt's: /api and /auth answer with the flat JSON
     // envelope, everything else falls through to Nuxt's error page.
     'nitro:config'(config) {
+      config.virtual = { ...config.virtual, '#page-patterns': () => `export default ${process.env.NUXT_PAGE_PATTERNS ?? '[]'}` }
       const existing = config.errorHandler ? [config.errorHandler].flat() : []
       config.errorHandler = [fromRoot('./server/error.ts'), ...existing]
     },

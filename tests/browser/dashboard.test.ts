@@ -210,6 +210,8 @@ describe('the dashboard in Chromium', () => {
     await phone.screenshot('phone-domains')
     await phone.page.getByRole('button', { name: /open|menu/i }).first().click()
     await phone.page.getByRole('link', { name: 'Audit log' }).waitFor()
+    // let the slide-in finish before the screenshot
+    await phone.page.waitForTimeout(500)
     await phone.screenshot('phone-menu')
     expect(phone.foreign()).toEqual([])
     expect(phone.errors).toEqual([])
