@@ -1,3 +1,5 @@
+import { copyFile, mkdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pkg from './package.json'
 import { SECURITY_HEADERS } from './server/utils/csp'
@@ -8,16 +10,29 @@ const BUILD_NUMBER = '057'
 // costs. The shipped build never contains it.
 const benchBuild = process.env.MAILPANEL_BENCH_BUILD === '1'
 const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+// Inter (variable, weights 100–900, Latin) from npm, served by the panel itself at /ui/fonts/.
+const INTER_FONT = fromRoot('./node_modules/@fontsource-variable/inter/files/inter-latin-wght-normal.woff2')
 
 export default defineNuxtConfig({
-  modules: ['@nuxt/eslint'],
+  modules: ['@nuxt/eslint', '@nuxt/ui'],
+  // The dashboard is a client-rendered app behind the HttpOnly session cookie: the server only serves
+  // its shell (whose inline bootstrap script server/plugins/csp-inline-scripts.ts hashes into the CSP).
+  ssr: false,
+  // Feature folders (components/domains/DomainCreateModal.vue) with the prefix in the file name itself.
+  components: [{ path: '~/components', pathPrefix: false }],
   devtools: { enabled: false },
   app: {
     head: {
       title: 'BackendSide MailPanel',
-      htmlAttrs: { lang: 'en' },
+      // Dark-only theme: no colour-mode script, no flash.
+      htmlAttrs: { lang: 'en', class: 'dark' },
+      link: [{ rel: 'icon', type: 'image/svg+xml', href: '/ui/img/backendside-mailpanel-mark.svg' }],
     },
   },
+  css: ['~/assets/css/main.css'],
+  // No CDN: @nuxt/fonts and runtime icon fetches are off; the lucide icons used are bundled.
+  ui: { fonts: false, colorMode: false, experimental: { componentDetection: true } },
+  appConfig: { ui: { colors: { primary: 'brand', neutral: 'zinc' } } },
   runtimeConfig: {
     public: { version: pkg.version, build: BUILD_NUMBER },
   },
@@ -30,6 +45,8 @@ export default defineNuxtConfig({
   compatibilityDate: '2026-05-01',
   nitro: {
     preset: 'node-server',
+    // Static assets ship pre-compressed (.br/.gz next to each file) and are served per Accept-Encoding.
+    compressPublicAssets: { gzip: true, brotli: true },
     ...(benchBuild && {
       output: { dir: fromRoot('./.output-bench') },
       handlers: [{ route: '/__bench/mailboxes/:id', method: 'get', handler: fromRoot('./tests/bench/bare-mailbox.get.ts') }],
@@ -49,12 +66,25 @@ export default defineNuxtConfig({
   typescript: { strict: true },
   telemetry: false,
   hooks: {
+    // The client-rendered app would answer 200 for any path: the server learns the page routes
+    // here, so an unknown page is still a 404 (server/plugins/spa-not-found.ts).
+    'pages:extend'(pages) {
+      const patterns = pages.map(p => `^${p.path.replace(/:\w+\(\)/g, '[^/]+')}/?$`)
+      process.env.NUXT_PAGE_PATTERNS = JSON.stringify(patterns)
+    },
+    async 'nitro:build:public-assets'(nitro) {
+      const target = join(nitro.options.output.publicDir, 'ui/fonts/InterVariable.woff2')
+      await mkdir(dirname(target), { recursive: true })
+      await copyFile(INTER_FONT, target)
+    },
     // Our API error handler runs before Nuxt's: /api and /auth answer with the flat JSON
     // envelope, everything else falls through to Nuxt's error page.
     'nitro:config'(config) {
+      config.virtual = { ...config.virtual, '#page-patterns': () => `export default ${process.env.NUXT_PAGE_PATTERNS ?? '[]'}` }
       const existing = config.errorHandler ? [config.errorHandler].flat() : []
       config.errorHandler = [fromRoot('./server/error.ts'), ...existing]
     },
   },
   eslint: { config: { stylistic: true } },
+  icon: { provider: 'none', fallbackToApi: false, serverBundle: false, clientBundle: { scan: true, sizeLimitKb: 256 } },
 })

@@ -21,6 +21,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'system', include: ['tests/system/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000, fileParallelism: false },
       },
+      {
+        // The dashboard in headless Chromium against the built server: `npx vitest run --project browser`.
+        extends: true,
+        test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false },
+      },
     ],
   },
 })

@@ -14,7 +14,7 @@ const KNOWN_SECRET = `known-test-secret-${randomBytes(16).toString('hex')}`
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 const API_DIR = join(process.cwd(), 'server/api/v1')
 // Routes a stranger may call (everything else under /api/v1 must answer 401 first).
-const PUBLIC_ROUTE_FILES = new Set(['health.get.ts', 'auth/login.post.ts', 'auth/logout.post.ts'])
+const PUBLIC_ROUTE_FILES = new Set(['health.get.ts', 'auth/login.post.ts', 'auth/logout.post.ts', 'setup/status.get.ts', 'setup/index.post.ts'])
 
 interface Cookie {
   name: string

@@ -1,0 +1,235 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DESKTOP, launchBrowser, openPage, PHONE, type WatchedPage } from '../support/browser'
+import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
+
+const DOMAIN = `ui${Date.now().toString(36)}.example`
+
+let server: TestServer
+let dropDb: () => Promise<void>
+let browser: Browser
+let w: WatchedPage
+/** 4xx answers the test provokes on purpose: Chromium logs each as a console error. */
+const expected: RegExp[] = []
+
+/** Console errors other than the provoked 4xx answers. */
+/** The sign-in page, remembering `next` as the page to return to. */
+const atLoginWithNext = (next: string) => (u: URL) => u.pathname === '/login' && u.searchParams.get('next') === next
+
+const unexpectedErrors = () => w.errors.filter(e => !expected.some(re => re.test(`${e.text} ${e.url}`)))
+
+async function signIn(page = w.page) {
+  await page.getByLabel('Username').fill(ADMIN_USER)
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+async function confirmDialog() {
+  await w.page.getByTestId('confirm').click()
+  await w.page.getByTestId('confirm').waitFor({ state: 'detached' })
+}
+
+describe('the dashboard in Chromium', () => {
+  beforeAll(async () => {
+    const db = await createTestDatabase()
+    dropDb = db.drop
+    server = await startServer({ root: await makeRoot(), databaseUrl: db.url })
+    await raiseRateLimits(server.url)
+    browser = await launchBrowser()
+    w = await openPage(browser, server.url, DESKTOP)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    removeRoot(server.root)
+    await dropDb?.()
+  })
+
+  it('sends a signed-out visitor to /login and back to the page they asked for', async () => {
+    expected.push(/status of 401 .*\/api\/v1\/me$/)
+    await w.page.goto('/domains?x=1')
+    await w.page.waitForURL(atLoginWithNext('/domains?x=1'))
+    await w.page.getByTestId('login-form').waitFor()
+    await w.screenshot('login')
+    await signIn()
+    await w.page.waitForURL(/\/domains\?x=1$/)
+    await w.page.getByTestId('domains-table').waitFor()
+  })
+
+  it('refuses an open redirect after sign-in', async () => {
+    await w.page.goto('/login?next=//evil.example/')
+    await signIn()
+    await w.page.waitForURL(u => u.pathname === '/' && u.host === new URL(server.url).host)
+  })
+
+  it('shows the overview with honest mail stats, counts and the empty-allowlist warning', async () => {
+    await w.page.goto('/')
+    await expect.poll(() => w.page.getByTestId('stat-card').count()).toBe(4)
+    await expect.poll(() => w.page.getByTestId('stat-card').first().innerText()).toContain('No data yet')
+    await w.page.getByTestId('allowlist-banner').waitFor()
+    await w.page.getByTestId('overview-counts').getByText('Domains').waitFor()
+    await w.screenshot('overview')
+  })
+
+  it('creates a domain, and shows a duplicate name as an inline error', async () => {
+    await w.page.goto('/domains')
+    await w.page.getByTestId('add-domain').click()
+    await w.page.getByLabel('Domain name').fill(DOMAIN)
+    await w.page.getByRole('button', { name: 'Add domain' }).last().click()
+    await w.page.waitForURL(/\/domains\/\d+$/)
+    await w.page.getByTestId('mailboxes-table').waitFor()
+    await w.page.goto('/domains')
+    await w.page.getByTestId('domains-table').getByText(DOMAIN).waitFor()
+    await w.screenshot('domains')
+
+    expected.push(/status of 409 .*\/api\/v1\/domains$/)
+    await w.page.getByTestId('add-domain').click()
+    await w.page.getByLabel('Domain name').fill(DOMAIN)
+    await w.page.getByRole('button', { name: 'Add domain' }).last().click()
+    await w.page.getByTestId('domain-form').getByText('A domain with that name already exists.').waitFor()
+    await w.page.keyboard.press('Escape')
+  })
+
+  it('creates a mailbox and an alias in the domain, and deletes the alias after confirmation', async () => {
+    await w.page.getByTestId('domains-table').getByRole('link', { name: DOMAIN }).click()
+    await w.page.getByTestId('add-mailbox').click()
+    await w.page.getByLabel('Address').fill('jane')
+    await w.page.getByLabel('Display name').fill('Jane Doe')
+    await w.page.getByLabel('Password').fill('mailbox-pass-123')
+    await w.page.getByRole('button', { name: 'Add mailbox' }).last().click()
+    await w.page.getByTestId('mailboxes-table').getByText(`jane@${DOMAIN}`).waitFor()
+    await w.screenshot('domain-mailboxes')
+
+    await w.page.getByRole('tab', { name: 'Aliases' }).click()
+    await w.page.getByTestId('add-alias').click()
+    await w.page.getByLabel('Source').fill('info')
+    await w.page.getByLabel('Deliver to').fill(`jane@${DOMAIN}`)
+    await w.page.getByRole('button', { name: 'Add alias' }).last().click()
+    await w.page.getByTestId('aliases-table').getByText(`info@${DOMAIN}`).waitFor()
+    await w.page.getByTestId('add-alias').click()
+    await w.page.getByLabel('Source').fill('old')
+    await w.page.getByLabel('Deliver to').fill(`jane@${DOMAIN}`)
+    await w.page.getByRole('button', { name: 'Add alias' }).last().click()
+    await w.page.getByTestId('aliases-table').getByText(`old@${DOMAIN}`).waitFor()
+    await w.screenshot('domain-aliases')
+
+    await w.page.getByRole('button', { name: `Delete old@${DOMAIN}` }).click()
+    await w.page.getByText(`Delete old@${DOMAIN}?`).waitFor()
+    await confirmDialog()
+    await expect.poll(() => w.page.getByTestId('aliases-table').getByText(`old@${DOMAIN}`).count()).toBe(0)
+
+    await w.page.getByRole('tab', { name: 'Settings' }).click()
+    await w.page.getByTestId('dns-records').getByText('IN MX').waitFor()
+    await w.screenshot('domain-settings')
+  })
+
+  it('changes a mailbox limit and shows the new effective value and its source', async () => {
+    await w.page.getByRole('tab', { name: 'Mailboxes' }).click()
+    await w.page.getByTestId('mailboxes-table').getByRole('link', { name: `jane@${DOMAIN}` }).click()
+    await w.page.waitForURL(/\/mailboxes\/\d+/)
+    await w.page.getByTestId('effective-limits').waitFor()
+    await w.screenshot('mailbox-overview')
+
+    await w.page.getByRole('tab', { name: 'Limits' }).click()
+    const effective = w.page.getByTestId('effective-daily_send_limit').last()
+    const before = await effective.innerText()
+    expect(await w.page.getByTestId('source-daily_send_limit').last().innerText()).toBe('from server')
+    await w.page.getByTestId('inherit-daily_send_limit').click()
+    await w.page.getByTestId('limit-daily_send_limit').fill('250')
+    await w.page.getByTestId('save-limits').click()
+    await expect.poll(() => effective.innerText()).toBe('250')
+    expect(before).not.toBe('250')
+    expect(await w.page.getByTestId('source-daily_send_limit').last().innerText()).toBe('from mailbox')
+    await w.screenshot('mailbox-limits')
+
+    await w.page.getByRole('tab', { name: 'Settings' }).click()
+    await w.page.getByTestId('password-form').getByLabel('New password').fill('another-pass-456')
+    await w.page.getByTestId('password-form').getByLabel('Repeat').fill('another-pass-456')
+    await w.page.getByRole('button', { name: 'Set password' }).click()
+    await w.page.getByText('Password changed').waitFor()
+    await w.screenshot('mailbox-settings')
+  })
+
+  it('mints a token that is shown once, and revokes it after confirmation', async () => {
+    await w.page.goto('/tokens')
+    await w.page.getByTestId('tokens-table').getByText('No tokens yet.').waitFor()
+    await w.page.getByTestId('add-token').click()
+    await w.page.getByLabel('Name').fill('ci-deploy')
+    await w.page.getByRole('button', { name: 'Create token' }).click()
+    const token = await w.page.getByTestId('new-token').innerText()
+    expect(token).toMatch(/^bsmp_[\w-]{43}$/)
+    await w.page.getByText('This is the only time the token is shown').waitFor()
+    await w.screenshot('token-created')
+    await w.page.getByRole('button', { name: 'I have stored it' }).click()
+    await w.page.getByTestId('tokens-table').getByText('ci-deploy').waitFor()
+    await w.page.getByTestId('new-token').waitFor({ state: 'detached' })
+    expect(await w.page.content()).not.toContain(token)
+
+    await w.page.getByRole('button', { name: 'Revoke ci-deploy' }).click()
+    await confirmDialog()
+    await w.page.getByTestId('tokens-table').getByText('No tokens yet.').waitFor()
+    const res = await fetch(`${server.url}/api/v1/me`, { headers: { 'x-api-key': token } })
+    expect(res.status).toBe(401)
+  })
+
+  it('shows the audit entries of what was just done', async () => {
+    await w.page.goto('/audit')
+    const table = w.page.getByTestId('audit-table')
+    await table.getByText('POST /api/v1/admin/tokens').first().waitFor()
+    await table.getByText('DELETE /api/v1/admin/tokens/:id').first().waitFor()
+    await table.getByText('POST /api/v1/domains').first().waitFor()
+    await table.getByText('PUT /api/v1/mailboxes/:id/config').first().waitFor()
+    await w.screenshot('audit')
+  })
+
+  it('renders the security, webhooks and mail server tabs and the About modal', async () => {
+    await w.page.goto('/security')
+    await w.page.getByTestId('access-form').waitFor()
+    await w.screenshot('security')
+    await w.page.goto('/webhooks')
+    await w.page.getByTestId('webhooks-table').getByText('No webhooks yet.').waitFor()
+    await w.screenshot('webhooks')
+    await w.page.goto('/mail-server')
+    await w.page.getByTestId('limits-server').waitFor()
+    await w.screenshot('mail-server')
+    await w.page.getByTestId('about').click()
+    const about = w.page.getByTestId('about-details')
+    await about.getByText('0.1.0').waitFor()
+    expect(await about.innerText()).toMatch(/Postfix\s+(\d+\.\d+|not installed)/)
+    await w.screenshot('about')
+    await w.page.keyboard.press('Escape')
+  })
+
+  it('collapses the sidebar into a menu at phone width', async () => {
+    const phone = await openPage(browser, server.url, PHONE)
+    await phone.context.addCookies(await w.context.cookies())
+    await phone.page.goto('/domains')
+    await phone.page.getByTestId('domains-table').getByText(DOMAIN).waitFor()
+    expect(await phone.page.getByTestId('sidebar').isVisible()).toBe(false)
+    await phone.screenshot('phone-domains')
+    await phone.page.getByRole('button', { name: /open|menu/i }).first().click()
+    await phone.page.getByRole('link', { name: 'Audit log' }).waitFor()
+    // let the slide-in finish before the screenshot
+    await phone.page.waitForTimeout(500)
+    await phone.screenshot('phone-menu')
+    expect(phone.foreign()).toEqual([])
+    expect(phone.errors).toEqual([])
+    await phone.context.close()
+  })
+
+  it('signs out; the dashboard then asks for sign-in again', async () => {
+    await w.page.goto('/')
+    await w.page.getByTestId('sign-out').click()
+    await w.page.waitForURL(/\/login$/)
+    await w.page.goto('/tokens')
+    await w.page.waitForURL(atLoginWithNext('/tokens'))
+  })
+
+  it('made no request to another origin and logged no unexpected console error', () => {
+    expect(w.requests.length).toBeGreaterThan(20)
+    expect(w.foreign()).toEqual([])
+    expect(w.requests.some(u => u.endsWith('/ui/fonts/InterVariable.woff2'))).toBe(true)
+    expect(unexpectedErrors()).toEqual([])
+  })
+})
