@@ -160,7 +160,7 @@ describe('policy daemon wiring', () => {
   /** The `-o` overrides of the master.cf service whose first field is `service`. */
   const overrides = (master: string, service: string): Record<string, string> | undefined => {
     const block = master.split(/\n(?=\S)/).find(b => b.startsWith(`${service} `))
-    return block && Object.fromEntries([...block.matchAll(/^\s+-o (\w+)=(.*)$/gm)].map(m => [m[1]!, m[2]!]))
+    return block === undefined ? undefined : Object.fromEntries([...block.matchAll(/^\s+-o (\w+)=(.*)$/gm)].map(m => [m[1]!, m[2]!]))
   }
 
   it('asks the daemon before permit_sasl_authenticated at RCPT and again at END-OF-DATA, on submission', () => {
