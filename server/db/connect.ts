@@ -23,6 +23,9 @@ const baseOptions = {
   onnotice: () => {},
   connection: { application_name: 'backendside-mailpanel' },
   idle_timeout: 60,
+  // postgres.js waits 30 s by default for a new connection; after a database outage the first
+  // reconnect could hang that long, so every request and policy decision behind it would too.
+  connect_timeout: 5,
   // `bigint` columns (message sizes) fit in a double; return numbers, not strings.
   types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
 }

@@ -7,6 +7,12 @@ export interface MailstackSettings {
   smtp: string
   /** `address:port` of the submission smtpd (STARTTLS + SASL required). */
   submission: string
+  /** `address:port` of an extra submission smtpd where STARTTLS is optional; '' = none. */
+  submissionPlain: string
+  /** The panel's policy daemon as Postfix names it (`inet:127.0.0.1:10031`); '' = not wired. */
+  policyService: string
+  /** What Postfix does when the policy daemon does not answer: `DUNNO` or a 4xx reply. */
+  policyDefaultAction: string
   /** Dovecot listen addresses (`*, ::` or `127.0.0.1`). */
   imapAddress: string
   imapPort: number
@@ -42,7 +48,9 @@ export interface MailstackContext {
     inet_protocols: string
     smtp_listen: string
     submission_listen: string
+    submission_plain_listen: string
   }
+  policy: { service: string, default_action: string }
   dovecot: {
     config_directory: string
     instance_name: string
@@ -59,6 +67,9 @@ export interface MailstackContext {
 export const DEFAULT_SETTINGS: MailstackSettings = {
   smtp: '25',
   submission: '587',
+  submissionPlain: '',
+  policyService: '',
+  policyDefaultAction: 'DUNNO',
   imapAddress: '*, ::',
   imapPort: 143,
   imapsPort: 993,
@@ -111,7 +122,9 @@ export const mailstackContext = {
         inet_protocols: l.inetProtocols,
         smtp_listen: l.smtp,
         submission_listen: l.submission,
+        submission_plain_listen: l.submissionPlain,
       },
+      policy: { service: l.policyService, default_action: l.policyDefaultAction },
       dovecot: {
         config_directory: at('etc/dovecot'),
         instance_name: root === '/' ? 'dovecot' : `dovecot-${root.replace(/[^\w.-]/g, '_')}`,

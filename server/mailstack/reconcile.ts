@@ -67,11 +67,24 @@ export interface ReconcileInput {
 
 const DAEMONS: MailDaemon[] = ['postfix', 'dovecot']
 
-/** The settings row as the context builder wants it. */
-export function settingsFromRow(row: MailstackSettingsRow): MailstackSettings {
+/** Where Postfix finds the panel's policy daemon, and what it does when the daemon does not answer. */
+export interface PolicyWiring {
+  /** `inet:127.0.0.1:10031`, or '' when the daemon has no usable address (not wired; noted in the run). */
+  service: string
+  failMode: 'defer' | 'dunno'
+}
+
+// Same words as the daemon's own answer when it cannot reach the database (server/policyd/service.ts).
+const DEFER_ACTION = '451 4.3.0 Sending limits cannot be checked right now; try again later'
+
+/** The settings row (and the policy daemon's address and fail mode) as the context builder wants them. */
+export function settingsFromRow(row: MailstackSettingsRow, policy: PolicyWiring): MailstackSettings {
   return {
     smtp: row.smtp_listen,
     submission: row.submission_listen,
+    submissionPlain: row.submission_plain_listen ?? '',
+    policyService: policy.service,
+    policyDefaultAction: policy.failMode === 'dunno' ? 'DUNNO' : DEFER_ACTION,
     imapAddress: row.imap_listen,
     imapPort: row.imap_port,
     imapsPort: row.imaps_port,
@@ -252,6 +265,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
     return finish()
   }
   const ctx = input.context
+  if (!ctx.policy.service) report.notes.push('the policy daemon has no address yet (POLICYD_LISTEN port 0 before it listened): sending limits are not wired into Postfix in this run')
   if (input.overridden?.length) report.notes.push(`local template overrides in use: ${input.overridden.join(', ')}`)
 
   let rendered: RenderedFile[]

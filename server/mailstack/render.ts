@@ -84,6 +84,10 @@ function checkContext(ctx: MailstackContext): void {
   const words = [ctx.hostname, ctx.postfix.smtp_listen, ctx.postfix.submission_listen, ctx.postfix.inet_interfaces,
     ctx.postfix.inet_protocols, ctx.dovecot.listen, ctx.dovecot.instance_name]
   for (const w of words) if (!SAFE_WORD.test(w)) throw new RenderError(`unsafe value for the mail configuration: ${JSON.stringify(w)}`)
+  for (const w of [ctx.postfix.submission_plain_listen, ctx.policy.service]) {
+    if (w !== '' && !SAFE_WORD.test(w)) throw new RenderError(`unsafe value for the mail configuration: ${JSON.stringify(w)}`)
+  }
+  if (!/^(?:DUNNO|4\d\d [\w .,:;()-]+)$/.test(ctx.policy.default_action)) throw new RenderError('the policy default action must be DUNNO or a 4xx reply')
   const ports = [ctx.dovecot.imap_port, ctx.dovecot.imaps_port, ctx.dovecot.auth_failure_delay, ctx.db.port, ctx.vmail.uid, ctx.vmail.gid]
   for (const n of ports) if (!Number.isInteger(n) || n < 0) throw new RenderError(`not a valid number: ${n}`)
 }

@@ -1,10 +1,12 @@
 import { join } from 'node:path'
 import { consola } from 'consola'
 import { mailstackDb } from '../db/queries/mailstack'
+import { policydDb } from '../db/queries/policyd'
+import { parseListen, policyd } from '../policyd/daemon'
 import { activeCertificate } from '../services/tls/active'
 import { useConfig } from '../utils/config'
 import { mailstackContext, MailstackContextError } from './context'
-import { reconcile, settingsFromRow, type ReconcileInput, type ReconcileReport } from './reconcile'
+import { reconcile, settingsFromRow, type PolicyWiring, type ReconcileInput, type ReconcileReport } from './reconcile'
 import { mailstackTemplates, type TemplateSources } from './templates'
 
 // Mutations come in bursts (a script creating fifty things): one run after the burst is enough.
@@ -16,13 +18,26 @@ let timer: NodeJS.Timeout | undefined
 const requested = new Set<string>()
 let bundled: Promise<TemplateSources> | undefined
 
+/** The policy daemon's real address (port 0 in POLICYD_LISTEN becomes the bound port) and the fail mode. */
+async function policyWiring(listen: string): Promise<PolicyWiring> {
+  let address = policyd.boundAddress()
+  if (!address) {
+    try {
+      address = parseListen(listen)
+    }
+    catch { /* the daemon reports a bad POLICYD_LISTEN itself */ }
+  }
+  const service = address && address.port > 0 ? `inet:${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}` : ''
+  return { service, failMode: await policydDb.failMode() }
+}
+
 async function buildInput(trigger: string, dryRun: boolean): Promise<ReconcileInput> {
   const config = useConfig()
   bundled ??= mailstackTemplates.fromAssets()
   const { sources, overridden } = mailstackTemplates.withOverrides(await bundled, join(config.paths.configDir, 'templates'))
   let context: ReconcileInput['context']
   try {
-    context = mailstackContext.build(config, settingsFromRow(await mailstackDb.getSettings()))
+    context = mailstackContext.build(config, settingsFromRow(await mailstackDb.getSettings(), await policyWiring(config.policydListen)))
   }
   catch (err) {
     if (!(err instanceof MailstackContextError)) throw err

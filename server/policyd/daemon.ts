@@ -65,6 +65,11 @@ class PolicyDaemon {
     await this.counters.idle()
   }
 
+  /** Where the server is listening (port 0 in the setting becomes the real port), or undefined. */
+  boundAddress(): ListenAddress | undefined {
+    return this.server.address
+  }
+
   /** A write through the API may have changed someone's limits: re-check before the next decision. */
   limitsMayHaveChanged(): void {
     this.cache.markStale()

@@ -28,6 +28,8 @@ const port = v.pipe(v.number('must be a number'), v.integer('must be an integer'
 export const mailstackSettingsFields = {
   smtp_listen: serviceAddress,
   submission_listen: serviceAddress,
+  /** Optional submission service without required STARTTLS (legacy devices); null = off. */
+  submission_plain_listen: v.nullable(serviceAddress),
   // Dovecot's `listen`: `*` (all IPv4), `::` (all IPv6) or addresses, comma-separated.
   imap_listen: v.pipe(v.string('must be a string'), v.maxLength(500),
     v.check(s => list(s).every(a => a === '*' || isIp(a)), 'must be "*", "::" or IP addresses, comma-separated'), normalizedList),
@@ -47,6 +49,7 @@ export function portClash(s: MailstackSettingsRow): string | undefined {
   const ports: [string, number][] = [
     ['smtp_listen', servicePort(s.smtp_listen)],
     ['submission_listen', servicePort(s.submission_listen)],
+    ...(s.submission_plain_listen ? [['submission_plain_listen', servicePort(s.submission_plain_listen)] as [string, number]] : []),
     ['imap_port', s.imap_port],
     ['imaps_port', s.imaps_port],
   ]

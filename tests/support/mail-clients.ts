@@ -28,8 +28,11 @@ function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<ClientRes
 export interface SmtpMessage {
   port: number
   from: string
-  to: string
+  /** One recipient, or several in one transaction. */
+  to: string | string[]
   subject: string
+  /** Default: a short line naming the subject. */
+  body?: string
   /** SASL PLAIN when given (submission); plain SMTP otherwise. */
   auth?: { user: string, password: string }
   /** STARTTLS before AUTH; default: when authenticating. */
@@ -38,8 +41,8 @@ export interface SmtpMessage {
 
 /** swaks: one message; code 0 = accepted (250 after DATA). */
 export function sendMail(msg: SmtpMessage): Promise<ClientResult> {
-  const args = ['--server', `127.0.0.1:${msg.port}`, '--local-interface', loopbackSource(), '--helo', 'client.e2e.test', '--from', msg.from, '--to', msg.to,
-    '--header', `Subject: ${msg.subject}`, '--body', `body of ${msg.subject}`, '--timeout', '15']
+  const args = ['--server', `127.0.0.1:${msg.port}`, '--local-interface', loopbackSource(), '--helo', 'client.e2e.test', '--from', msg.from, '--to', [msg.to].flat().join(','),
+    '--header', `Subject: ${msg.subject}`, '--body', msg.body ?? `body of ${msg.subject}`, '--timeout', '15']
   if (msg.tls ?? msg.auth !== undefined) args.push('--tls')
   if (msg.auth) args.push('--auth', 'PLAIN', '--auth-user', msg.auth.user, '--auth-password', msg.auth.password)
   return run('swaks', args)

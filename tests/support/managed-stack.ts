@@ -16,7 +16,7 @@ export interface ManagedStack {
   /** The panel role's password, which Postfix's maps and Dovecot's SQL file carry. */
   dbPassword: string
   api: <T = Record<string, unknown>>(path: string, opts?: RequestOptions) => Promise<ApiResponse<T>>
-  ports: MailStackPorts & { imaps: number }
+  ports: MailStackPorts & { imaps: number, submissionPlain: number, policyd: number }
   /** The paths the panel renders to (the same context its reconciler builds). */
   ctx: MailstackContext
   daemons?: RunningMailStack
@@ -24,7 +24,7 @@ export interface ManagedStack {
 }
 
 type Api = ManagedStack['api']
-const RUN_TIMEOUT_MS = 15_000
+const RUN_TIMEOUT_MS = 60_000
 
 /** Waits until the newest recorded reconcile run is one with this trigger, and returns it. */
 export async function waitForRun(api: Api, trigger: string): Promise<{ ok: boolean, trigger: string, errors: string[] }> {
@@ -54,14 +54,16 @@ export async function startManagedStack(opts: { startDaemons?: boolean, env?: Re
     cleanup.push(installed.drop)
     const databaseUrl = installed.databaseUrl
     // The installer turns the panel's HTTPS on; the test client talks plain HTTP on loopback.
-    const server = await startServer({ root, databaseUrl, env: { HTTPS: 'off', ...opts.env }, mailDaemons: true })
+    const policydPort = await freePort()
+    const server = await startServer({ root, databaseUrl, env: { HTTPS: 'off', POLICYD_LISTEN: `127.0.0.1:${policydPort}`, ...opts.env }, mailDaemons: true })
     cleanup.push(server.stop)
     await raiseRateLimits(server.url)
     const api = <T = Record<string, unknown>>(path: string, o: RequestOptions = {}) => apiAt<T>(path, { ...o, baseUrl: server.url })
-    const ports = { smtp: await freePort(), submission: await freePort(), imap: await freePort(), imaps: await freePort() }
+    const ports = { smtp: await freePort(), submission: await freePort(), imap: await freePort(), imaps: await freePort(), submissionPlain: await freePort(), policyd: policydPort }
     const settings = {
       smtp_listen: `127.0.0.1:${ports.smtp}`,
       submission_listen: `127.0.0.1:${ports.submission}`,
+      submission_plain_listen: `127.0.0.1:${ports.submissionPlain}`,
       imap_listen: '127.0.0.1',
       imap_port: ports.imap,
       imaps_port: ports.imaps,
@@ -78,6 +80,8 @@ export async function startManagedStack(opts: { startDaemons?: boolean, env?: Re
     const ctx = mailstackContext.build({ paths: resolvePaths(root), databaseUrl, mailHostname: MAIL_HOSTNAME }, {
       smtp: settings.smtp_listen,
       submission: settings.submission_listen,
+      submissionPlain: settings.submission_plain_listen,
+      policyService: `inet:127.0.0.1:${policydPort}`,
       imapAddress: settings.imap_listen,
       imapPort: ports.imap,
       imapsPort: ports.imaps,

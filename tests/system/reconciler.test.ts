@@ -181,7 +181,7 @@ describe('the reconciler against real Postfix and Dovecot', () => {
     const postfixBefore = postfixReloads()
     const res = await stack.api('/api/v1/config/mailstack', { method: 'PUT', body: { imap_port: newPort } })
     expect(res.status).toBe(200)
-    await expect.poll(async () => (await stack.api<Status>('/api/v1/reconcile/status')).body.last_run?.trigger, { timeout: 10_000 }).toBe('settings')
+    await waitForRun(stack.api, 'settings')
     const run = (await stack.api<Status>('/api/v1/reconcile/status')).body.last_run!
     expect(run.ok).toBe(true)
     expect(resultOf(run, 'dovecot.conf')).toBe('updated')

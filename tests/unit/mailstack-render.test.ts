@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { mailstackContext, type MailstackContext } from '../../server/mailstack/context'
+import { mailstackContext, type MailstackContext, type MailstackSettings } from '../../server/mailstack/context'
 import { mailstack, type RenderedFile } from '../../server/mailstack/render'
 import { mailstackTemplates } from '../../server/mailstack/templates'
 import { resolvePaths } from '../../server/utils/config'
 
 const templates = mailstackTemplates.fromDir()
 
-function build(databaseUrl = 'postgres://mailpanel:s3cret@127.0.0.1:5432/mailpanel', root = '/srv/mail'): MailstackContext {
-  return mailstackContext.build({ paths: resolvePaths(root), databaseUrl, mailHostname: 'mail.example.test' })
+function build(databaseUrl = 'postgres://mailpanel:s3cret@127.0.0.1:5432/mailpanel', root = '/srv/mail', settings: Partial<MailstackSettings> = {}): MailstackContext {
+  return mailstackContext.build({ paths: resolvePaths(root), databaseUrl, mailHostname: 'mail.example.test' }, settings)
 }
 
 function file(files: RenderedFile[], name: string): RenderedFile {
@@ -152,4 +152,53 @@ describe('mailstack.render', () => {
     const { ['postfix/main.cf.liquid']: _, ...rest } = templates
     expect(() => mailstack.render(build(), rest)).toThrow(/main\.cf\.liquid is missing/)
   })
+})
+
+describe('policy daemon wiring', () => {
+  const DB = 'postgres://mailpanel:s3cret@127.0.0.1:5432/mailpanel'
+  const wired = mailstack.render(build(DB, '/srv/mail', { policyService: 'inet:127.0.0.1:10031', policyDefaultAction: 'DUNNO' }), templates)
+  /** The `-o` overrides of the master.cf service whose first field is `service`. */
+  const overrides = (master: string, service: string): Record<string, string> | undefined => {
+    const block = master.split(/\n(?=\S)/).find(b => b.startsWith(`${service} `))
+    return block === undefined ? undefined : Object.fromEntries([...block.matchAll(/^\s+-o (\w+)=(.*)$/gm)].map(m => [m[1]!, m[2]!]))
+  }
+
+  it('asks the daemon before permit_sasl_authenticated at RCPT and again at END-OF-DATA, on submission', () => {
+    const main = settings(file(wired, 'main.cf').content)
+    expect(main.mailpanel_submission_recipient_restrictions).toBe('check_policy_service inet:127.0.0.1:10031, permit_sasl_authenticated, reject')
+    expect(main.mailpanel_submission_end_of_data_restrictions).toBe('check_policy_service inet:127.0.0.1:10031')
+    expect(main.smtpd_policy_service_default_action).toBe('DUNNO')
+    const submission = overrides(file(wired, 'master.cf').content, '587')!
+    expect(submission.smtpd_recipient_restrictions).toBe('$mailpanel_submission_recipient_restrictions')
+    expect(submission.smtpd_end_of_data_restrictions).toBe('$mailpanel_submission_end_of_data_restrictions')
+    expect(submission.smtpd_tls_auth_only).toBe('yes')
+    // Port 25 (inbound) never asks: unauthenticated mail is not the daemon's business.
+    expect(overrides(file(wired, 'master.cf').content, '25')).toEqual({})
+  })
+
+  it('without an address the restrictions stay as before and nothing names the daemon', () => {
+    const main = settings(file(files(), 'main.cf').content)
+    expect(main.mailpanel_submission_recipient_restrictions).toBe('permit_sasl_authenticated, reject')
+    expect(main.smtpd_policy_service_default_action).toBeUndefined()
+    expect(file(files(), 'main.cf').content).not.toContain('check_policy_service')
+  })
+
+  it('the plain submission service exists only when set, offers AUTH without TLS, and goes through the daemon too', () => {
+    expect(overrides(file(wired, 'master.cf').content, '127.0.0.1:2587')).toBeUndefined()
+    const plain = mailstack.render(build(DB, '/srv/mail', { submissionPlain: '127.0.0.1:2587', policyService: 'inet:127.0.0.1:10031' }), templates)
+    const o = overrides(file(plain, 'master.cf').content, '127.0.0.1:2587')!
+    expect(o).toMatchObject({ smtpd_tls_security_level: 'may', smtpd_tls_auth_only: 'no', smtpd_sasl_auth_enable: 'yes',
+      smtpd_recipient_restrictions: '$mailpanel_submission_recipient_restrictions', smtpd_end_of_data_restrictions: '$mailpanel_submission_end_of_data_restrictions',
+      smtpd_sender_restrictions: 'reject_sender_login_mismatch' })
+  })
+
+  it('refuses a default action that is not DUNNO or a 4xx reply, and unsafe service names', () => {
+    expect(() => mailstack.render(build(DB, '/srv/mail', { policyService: 'inet:127.0.0.1:10031', policyDefaultAction: 'OK' }), templates)).toThrow(/default action/)
+    expect(() => mailstack.render(build(DB, '/srv/mail', { policyService: 'inet:127.0.0.1:10031\nrelayhost = evil' }), templates)).toThrow(/unsafe value/)
+    expect(() => mailstack.render(build(DB, '/srv/mail', { submissionPlain: '2587 inet n - n - - smtpd -o x=$(y)' }), templates)).toThrow(/unsafe value/)
+  })
+
+  function files() {
+    return mailstack.render(build(DB), templates)
+  }
 })

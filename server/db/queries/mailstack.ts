@@ -31,14 +31,25 @@ export const mailstackDb = {
   },
 
   /**
-   * Runs `fn` holding a transaction-scoped advisory lock, so two panel processes sharing the
-   * database never write the same files at once (the second waits, then finds nothing to change).
+   * Runs `fn` holding a session advisory lock on a reserved connection, so two panel processes
+   * sharing the database never write the same files at once (the second waits, then finds nothing
+   * to change). Not a transaction: `fn` queries through the pool, and the embedded PGlite blocks
+   * every other connection while one has a transaction open. A dropped connection drops the lock.
    */
   async exclusively<T>(fn: () => Promise<T>): Promise<T> {
-    return useDb().begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${RECONCILE_LOCK_KEY})`
-      return fn()
-    }) as Promise<T>
+    const conn = await useDb().reserve()
+    try {
+      await conn`SELECT pg_advisory_lock(${RECONCILE_LOCK_KEY})`
+      try {
+        return await fn()
+      }
+      finally {
+        await conn`SELECT pg_advisory_unlock(${RECONCILE_LOCK_KEY})`
+      }
+    }
+    finally {
+      conn.release()
+    }
   },
 
   async recordRun(run: Omit<ReconcileRunRow, 'id'>): Promise<number> {

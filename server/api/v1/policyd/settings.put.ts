@@ -1,4 +1,5 @@
 import { policydSettingsUpdateSchema } from '#shared/schemas/policyd'
+import { reconciler } from '../../../mailstack/runner'
 import { policyd } from '../../../policyd/daemon'
 import { defineApiHandler } from '../../../utils/api-handler'
 import { respond } from '../../../utils/respond'
@@ -8,5 +9,7 @@ import { readValidBody } from '../../../utils/validate'
 export default defineApiHandler(async (event) => {
   const { policyd_fail_mode } = await readValidBody(event, policydSettingsUpdateSchema)
   await policyd.setFailMode(policyd_fail_mode)
+  // Postfix's smtpd_policy_service_default_action follows the fail mode (for when the daemon itself is down).
+  reconciler.request('policyd-settings')
   return respond.message('Policy daemon settings updated')
 })
