@@ -11,6 +11,10 @@ interface FormHandle {
  * VALIDATION_FAILED detail (or the `conflictField` of an …_EXISTS 409) gets the message inline;
  * anything else becomes an error toast, or with `inPlace` the `error` ref the form shows itself
  * (long texts such as certbot's output do not fit a toast).
+ *
+ * Its UForm needs `:validate-on-input-delay="0"`: by default UForm re-checks a typed field 300 ms
+ * after the last keystroke, and when the API answers sooner (typed, Enter) that late check replaces
+ * the field's errors, wiping the server's message a moment after it appeared.
  */
 export function useApiForm(opts: { conflictField?: string, inPlace?: boolean } = {}) {
   const form = ref<FormHandle | null>(null)

@@ -24,6 +24,9 @@ export function useDashboardTabs() {
       label: r.meta.tab!.label,
       icon: r.meta.tab!.icon,
       to: r.path,
+      // A tab's code loads when the pointer or focus reaches it, not all of them while the first page
+      // idles: that prefetch alone was ~77 KB (compressed) on top of the first view's 205 KB.
+      prefetchOn: 'interaction' as const,
       // Detail pages belong to their tab: /domains/7 highlights "Domains".
       active: r.path === '/' ? route.path === '/' : route.path === r.path || route.path.startsWith(`${r.path}/`) || (r.path === '/domains' && route.path.startsWith('/mailboxes/')),
     })))

@@ -21,6 +21,12 @@ async function useKnownPassword(root) {
   writeFileSync(file, text, { mode: 0o600 })
 }
 
+/**
+ * One cold load, counted until the network is idle: the first view's code and whatever Nuxt
+ * prefetches while the page idles (chunks of pages the overview links to). Counting only up to the
+ * "interactive" moment made the figure jump with whether that prefetch happened to finish first;
+ * `beforeInteractive` keeps the share the first view itself waited for.
+ */
 async function coldLoad(context) {
   const page = await context.newPage()
   const cdp = await context.newCDPSession(page)
@@ -28,19 +34,29 @@ async function coldLoad(context) {
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
   const types = new Map()
   const bytes = { script: 0, stylesheet: 0, other: 0 }
+  const later = { script: 0, stylesheet: 0, other: 0 }
+  let interactive = false
   cdp.on('Network.responseReceived', e => types.set(e.requestId, e.type))
   cdp.on('Network.loadingFinished', (e) => {
     const type = types.get(e.requestId)
     const key = type === 'Script' ? 'script' : type === 'Stylesheet' ? 'stylesheet' : 'other'
-    bytes[key] += e.encodedDataLength
+    ;(interactive ? later : bytes)[key] += e.encodedDataLength
   })
   const started = performance.now()
   await page.goto('/')
   // Interactive = the overview's counters show data from the API (the page is mounted and wired).
   await page.getByTestId('overview-counts').locator('a').first().waitFor()
   const interactiveMs = performance.now() - started
+  interactive = true
+  await page.waitForLoadState('networkidle')
   await page.close()
-  return { ...bytes, interactiveMs }
+  return {
+    script: bytes.script + later.script,
+    stylesheet: bytes.stylesheet + later.stylesheet,
+    other: bytes.other + later.other,
+    beforeInteractive: bytes.script + bytes.stylesheet,
+    interactiveMs,
+  }
 }
 
 const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
@@ -69,14 +85,21 @@ await benchMain(SERVER_ENTRY, async (state) => {
       startedAt: new Date().toISOString(),
       machine: machine(),
       runs,
-      median: { js: median(runs.map(r => r.script)), css: median(runs.map(r => r.stylesheet)), jsCss: median(jsCss), interactiveMs: median(runs.map(r => r.interactiveMs)) },
+      median: {
+        js: median(runs.map(r => r.script)),
+        css: median(runs.map(r => r.stylesheet)),
+        jsCss: median(jsCss),
+        interactiveMs: median(runs.map(r => r.interactiveMs)),
+        beforeInteractive: median(runs.map(r => r.beforeInteractive)),
+      },
       aimBytes: AIM_BYTES,
     }
     printMachine(report.machine)
     printTable(['first load of / (signed in)', 'median', 'aim'], [
-      ['JS transferred', kb(report.median.js), ''],
+      ['JS transferred (until the network is idle)', kb(report.median.js), ''],
       ['CSS transferred', kb(report.median.css), ''],
       ['JS + CSS transferred', kb(report.median.jsCss), `< ${kb(AIM_BYTES)} — ${report.median.jsCss < AIM_BYTES ? 'met' : 'missed'}`],
+      ['  of it loaded before the overview was interactive', kb(report.median.beforeInteractive), ''],
       ['time to interactive (overview data shown)', `${Math.round(report.median.interactiveMs)} ms`, ''],
     ])
     console.log(`Results: ${writeResults('frontend', report)}`)

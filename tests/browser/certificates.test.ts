@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { confirmDialog, poll, startDashboard, type Dashboard } from '../support/browser'
+import { confirmDialog, poll, screenshotOnFailure, startDashboard, type Dashboard } from '../support/browser'
 import { freePort } from '../support/server'
 import { testPki } from '../support/tls'
 
@@ -32,6 +32,8 @@ describe('the certificates tab in Chromium', () => {
     rmSync(acmeDir, { recursive: true, force: true })
     pki.cleanup()
   })
+
+  screenshotOnFailure(() => d?.w)
 
   it('lists the self-signed day-0 certificate as the active one', async () => {
     await row('self-signed (day 0)').getByTestId('active-badge').waitFor()

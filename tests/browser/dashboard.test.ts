@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { confirmDialog, openPage, PHONE, poll, startDashboard, toast, type Dashboard, type WatchedPage } from '../support/browser'
+import { confirmDialog, openPage, PHONE, poll, screenshotOnFailure, startDashboard, toast, UI_TIMEOUT_MS, type Dashboard, type WatchedPage } from '../support/browser'
 import type { TestServer } from '../support/server'
 
 const DOMAIN = `ui${Date.now().toString(36)}.example`
@@ -18,6 +18,8 @@ describe('the dashboard in Chromium', () => {
   })
 
   afterAll(() => d?.close())
+
+  screenshotOnFailure(() => w)
 
   it('sends a signed-out visitor to /login and back to the page they asked for', async () => {
     await w.page.goto('/domains?x=1')
@@ -57,9 +59,14 @@ describe('the dashboard in Chromium', () => {
 
     d.expected.push(/status of 409 .*\/api\/v1\/domains$/)
     await w.page.getByTestId('add-domain').click()
+    // Typed and submitted with Enter at once: the answer comes back while the form's own check of
+    // the typed value is still pending (UForm debounces it by 300 ms), which used to wipe the error.
     await w.page.getByLabel('Domain name').fill(DOMAIN)
-    await w.page.getByRole('button', { name: 'Add domain' }).last().click()
-    await w.page.getByTestId('domain-form').getByText('A domain with that name already exists.').waitFor()
+    await w.page.getByLabel('Domain name').press('Enter')
+    await w.page.getByTestId('domain-form').getByText('A domain with that name already exists.').waitFor({ timeout: UI_TIMEOUT_MS })
+    // …and it stays: nothing re-validates it away once the debounce has passed.
+    await w.page.waitForTimeout(500)
+    expect(await w.page.getByTestId('domain-form').getByText('A domain with that name already exists.').count()).toBe(1)
     await w.page.keyboard.press('Escape')
   })
 

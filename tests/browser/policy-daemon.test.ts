@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../support/client'
-import { confirmDialog, poll, startDashboard, toast, type Dashboard } from '../support/browser'
+import { confirmDialog, poll, screenshotOnFailure, startDashboard, toast, type Dashboard } from '../support/browser'
 import { PolicyClient, policyRequest } from '../support/policy-client'
 
 const DOMAIN = `pd${Date.now().toString(36)}.example`
@@ -44,6 +44,8 @@ describe('the policy daemon tab in Chromium', () => {
     await policy?.close()
     await d?.close()
   })
+
+  screenshotOnFailure(() => d?.w)
 
   it('shows the listener, the counters by decision and reason, and today\'s usage', async () => {
     await d.w.page.goto('/policy-daemon')

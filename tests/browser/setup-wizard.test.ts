@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDashboard, toast, type Dashboard } from '../support/browser'
+import { screenshotOnFailure, startDashboard, toast, type Dashboard } from '../support/browser'
 
 const OWNER = 'owner'
 const PASSWORD = 'first-run-password-42'
@@ -15,6 +15,8 @@ describe('the first-run setup wizard in Chromium', () => {
   })
 
   afterAll(() => d?.close())
+
+  screenshotOnFailure(() => d?.w)
 
   it('sends every page to /setup while setup is incomplete', async () => {
     await d.w.page.goto('/domains')

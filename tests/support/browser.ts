@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -18,8 +18,8 @@ export const UI_TIMEOUT_MS = 15_000
 export const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: UI_TIMEOUT_MS, interval: 100 })
 
 /**
- * A toast by its exact title. Not getByText(title): while a toast opens, Reka also renders an
- * aria-live announcer "Notification <title>", so a substring match finds two elements.
+ * A toast by its exact title. Not getByText(title): two animation frames after a toast opens, Reka
+ * adds a hidden aria-live announcer "Notification <title>", and a substring match finds both.
  */
 export const toast = (page: Page, title: string) => page.getByText(title, { exact: true })
 
@@ -37,6 +37,8 @@ export interface WatchedPage {
   errors: { text: string, url: string }[]
   /** every request URL the page made */
   requests: string[]
+  /** "METHOD url status" of every response, for the failure log */
+  responses: string[]
   /** requests to any origin other than the panel's */
   foreign: () => string[]
   screenshot: (name: string) => Promise<string>
@@ -49,17 +51,20 @@ export async function openPage(browser: Browser, baseUrl: string, viewport = DES
   const origin = new URL(baseUrl).origin
   const errors: WatchedPage['errors'] = []
   const requests: string[] = []
+  const responses: string[] = []
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push({ text: msg.text(), url: msg.location().url })
   })
   page.on('pageerror', err => errors.push({ text: `${err.name}: ${err.message}`, url: page.url() }))
   page.on('request', req => requests.push(req.url()))
+  page.on('response', res => responses.push(`${res.request().method()} ${res.url()} ${res.status()}`))
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
   return {
     page,
     context,
     errors,
     requests,
+    responses,
     foreign: () => requests.filter(u => !u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== origin),
     screenshot: async (name: string) => {
       const path = join(SCREENSHOT_DIR, `${name}.png`)
@@ -114,4 +119,19 @@ export async function startDashboard(config: Record<string, string | undefined> 
 export async function confirmDialog(page: Page) {
   await page.getByTestId('confirm').click()
   await page.getByTestId('confirm').waitFor({ state: 'detached' })
+}
+
+/**
+ * Call inside a describe: a failing test leaves what the page showed (`failed-<test>.png`) and, beside
+ * it, the page's last responses and console errors (`failed-<test>.log`).
+ */
+export function screenshotOnFailure(page: () => WatchedPage | undefined) {
+  afterEach(async (ctx) => {
+    const w = page()
+    if (ctx.task.result?.state !== 'fail' || !w) return
+    const name = `failed-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`
+    await w.screenshot(name)
+    const log = [...w.responses.slice(-30), '--- console errors', ...w.errors.map(e => `${e.text} ${e.url}`)]
+    writeFileSync(join(SCREENSHOT_DIR, `${name}.log`), `${log.join('\n')}\n`)
+  })
 }
