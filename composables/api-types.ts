@@ -1,4 +1,5 @@
 import type { LimitKey, Limits } from '#shared/schemas/limits'
+import type { FailMode } from '#shared/schemas/policyd'
 
 /** Response shapes of the v1 API (SPEC §2a); request shapes come from the valibot schemas in shared/schemas. */
 export interface ListResponse<T> {
@@ -90,4 +91,46 @@ export interface About {
   dovecot: string
   hostname: string
   mail_hostname: string
+}
+
+/** GET /api/v1/certificates: metadata only (never a key); `active` is the one Postfix, Dovecot and the panel serve. */
+export interface Certificate {
+  id: number
+  hostname: string
+  source: 'self-signed' | 'upload' | 'certbot'
+  subject: string
+  san: string[]
+  issuer: string
+  fingerprint_sha256: string
+  not_before: string
+  not_after: string
+  created_at: string
+  active: boolean
+  /** Whole days left, negative once expired. */
+  expires_in_days: number
+}
+
+export interface PolicydUsageRow {
+  mailbox_id: number
+  address: string
+  sent: number
+  /** The effective daily limit (0 = unlimited). */
+  daily_send_limit: number
+}
+
+/** GET /api/v1/policyd/status: this process's listener and counters, and today's usage from the database. */
+export interface PolicydStatus {
+  listening: boolean
+  listen: string
+  address: string | null
+  port: number | null
+  error: string | null
+  fail_mode: FailMode
+  connections: { current: number, total: number, max: number, closed_idle: number, refused: number }
+  requests: { total: number, protocol_errors: number, timeouts: number }
+  decisions: Record<'dunno' | 'reject' | 'defer', number>
+  reasons: Record<string, number>
+  cached_senders: number
+  /** `top`: the busiest mailboxes today (at most USAGE_TOP), busiest first. */
+  usage: { day: string, mailboxes: number, messages: number, top: PolicydUsageRow[] }
 }

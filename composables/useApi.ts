@@ -10,7 +10,8 @@ export class ApiClientError extends Error {
   fieldErrors(): Record<string, string> {
     if (this.code !== 'VALIDATION_FAILED') return {}
     const fields: Record<string, string> = {}
-    for (const part of this.detail.split('; ')) {
+    // A message may contain "; " itself ("contains a private key; send it as private_key"): split only before "field: ".
+    for (const part of this.detail.split(/; (?=[a-z_][\w.]*: )/i)) {
       const m = /^([a-z_][\w.]*): (.+)$/i.exec(part)
       if (m) fields[m[1]!.split('.')[0]!] ??= m[2]!
     }

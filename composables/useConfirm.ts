@@ -13,3 +13,19 @@ export function useConfirm() {
   const open = useModal(AppConfirmModal)
   return async (options: ConfirmOptions): Promise<boolean> => Boolean(await open(options))
 }
+
+/** The usual delete: ask, DELETE `path` inside the dialog, toast the API's message, then `then` (reload the list, leave the page). */
+export function useConfirmDelete() {
+  const confirm = useConfirm()
+  const api = useApi()
+  const notify = useNotify()
+  return (options: Omit<ConfirmOptions, 'action'> & { path: string, then: () => unknown }) => confirm({
+    title: options.title,
+    description: options.description,
+    confirmLabel: options.confirmLabel,
+    action: async () => {
+      notify.success((await api.del<{ message: string }>(options.path)).message)
+      await options.then()
+    },
+  })
+}

@@ -1,72 +1,44 @@
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DESKTOP, launchBrowser, openPage, PHONE, type WatchedPage } from '../support/browser'
-import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
+import { confirmDialog, openPage, PHONE, poll, startDashboard, toast, type Dashboard, type WatchedPage } from '../support/browser'
+import type { TestServer } from '../support/server'
 
 const DOMAIN = `ui${Date.now().toString(36)}.example`
 
-let server: TestServer
-let dropDb: () => Promise<void>
-let browser: Browser
+let d: Dashboard
 let w: WatchedPage
-/** 4xx answers the test provokes on purpose: Chromium logs each as a console error. */
-const expected: RegExp[] = []
+let server: TestServer
 
-/** Console errors other than the provoked 4xx answers. */
 /** The sign-in page, remembering `next` as the page to return to. */
 const atLoginWithNext = (next: string) => (u: URL) => u.pathname === '/login' && u.searchParams.get('next') === next
 
-const unexpectedErrors = () => w.errors.filter(e => !expected.some(re => re.test(`${e.text} ${e.url}`)))
-
-async function signIn(page = w.page) {
-  await page.getByLabel('Username').fill(ADMIN_USER)
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-}
-
-async function confirmDialog() {
-  await w.page.getByTestId('confirm').click()
-  await w.page.getByTestId('confirm').waitFor({ state: 'detached' })
-}
-
 describe('the dashboard in Chromium', () => {
   beforeAll(async () => {
-    const db = await createTestDatabase()
-    dropDb = db.drop
-    server = await startServer({ root: await makeRoot(), databaseUrl: db.url })
-    await raiseRateLimits(server.url)
-    browser = await launchBrowser()
-    w = await openPage(browser, server.url, DESKTOP)
+    d = await startDashboard()
+    ;({ w, server } = d)
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    removeRoot(server.root)
-    await dropDb?.()
-  })
+  afterAll(() => d?.close())
 
   it('sends a signed-out visitor to /login and back to the page they asked for', async () => {
-    expected.push(/status of 401 .*\/api\/v1\/me$/)
     await w.page.goto('/domains?x=1')
     await w.page.waitForURL(atLoginWithNext('/domains?x=1'))
     await w.page.getByTestId('login-form').waitFor()
     await w.screenshot('login')
-    await signIn()
+    await d.signIn()
     await w.page.waitForURL(/\/domains\?x=1$/)
     await w.page.getByTestId('domains-table').waitFor()
   })
 
   it('refuses an open redirect after sign-in', async () => {
     await w.page.goto('/login?next=//evil.example/')
-    await signIn()
+    await d.signIn()
     await w.page.waitForURL(u => u.pathname === '/' && u.host === new URL(server.url).host)
   })
 
   it('shows the overview with honest mail stats, counts and the empty-allowlist warning', async () => {
     await w.page.goto('/')
-    await expect.poll(() => w.page.getByTestId('stat-card').count()).toBe(4)
-    await expect.poll(() => w.page.getByTestId('stat-card').first().innerText()).toContain('No data yet')
+    await poll(() => w.page.getByTestId('stat-card').count()).toBe(4)
+    await poll(() => w.page.getByTestId('stat-card').first().innerText()).toContain('No data yet')
     await w.page.getByTestId('allowlist-banner').waitFor()
     await w.page.getByTestId('overview-counts').getByText('Domains').waitFor()
     await w.screenshot('overview')
@@ -83,7 +55,7 @@ describe('the dashboard in Chromium', () => {
     await w.page.getByTestId('domains-table').getByText(DOMAIN).waitFor()
     await w.screenshot('domains')
 
-    expected.push(/status of 409 .*\/api\/v1\/domains$/)
+    d.expected.push(/status of 409 .*\/api\/v1\/domains$/)
     await w.page.getByTestId('add-domain').click()
     await w.page.getByLabel('Domain name').fill(DOMAIN)
     await w.page.getByRole('button', { name: 'Add domain' }).last().click()
@@ -116,8 +88,8 @@ describe('the dashboard in Chromium', () => {
 
     await w.page.getByRole('button', { name: `Delete old@${DOMAIN}` }).click()
     await w.page.getByText(`Delete old@${DOMAIN}?`).waitFor()
-    await confirmDialog()
-    await expect.poll(() => w.page.getByTestId('aliases-table').getByText(`old@${DOMAIN}`).count()).toBe(0)
+    await confirmDialog(w.page)
+    await poll(() => w.page.getByTestId('aliases-table').getByText(`old@${DOMAIN}`).count()).toBe(0)
 
     await w.page.getByRole('tab', { name: 'Settings' }).click()
     await w.page.getByTestId('dns-records').getByText('IN MX').waitFor()
@@ -138,7 +110,7 @@ describe('the dashboard in Chromium', () => {
     await w.page.getByTestId('inherit-daily_send_limit').click()
     await w.page.getByTestId('limit-daily_send_limit').fill('250')
     await w.page.getByTestId('save-limits').click()
-    await expect.poll(() => effective.innerText()).toBe('250')
+    await poll(() => effective.innerText()).toBe('250')
     expect(before).not.toBe('250')
     expect(await w.page.getByTestId('source-daily_send_limit').last().innerText()).toBe('from mailbox')
     await w.screenshot('mailbox-limits')
@@ -147,7 +119,7 @@ describe('the dashboard in Chromium', () => {
     await w.page.getByTestId('password-form').getByLabel('New password').fill('another-pass-456')
     await w.page.getByTestId('password-form').getByLabel('Repeat').fill('another-pass-456')
     await w.page.getByRole('button', { name: 'Set password' }).click()
-    await w.page.getByText('Password changed').waitFor()
+    await toast(w.page, 'Password changed').waitFor()
     await w.screenshot('mailbox-settings')
   })
 
@@ -167,7 +139,7 @@ describe('the dashboard in Chromium', () => {
     expect(await w.page.content()).not.toContain(token)
 
     await w.page.getByRole('button', { name: 'Revoke ci-deploy' }).click()
-    await confirmDialog()
+    await confirmDialog(w.page)
     await w.page.getByTestId('tokens-table').getByText('No tokens yet.').waitFor()
     const res = await fetch(`${server.url}/api/v1/me`, { headers: { 'x-api-key': token } })
     expect(res.status).toBe(401)
@@ -202,7 +174,7 @@ describe('the dashboard in Chromium', () => {
   })
 
   it('collapses the sidebar into a menu at phone width', async () => {
-    const phone = await openPage(browser, server.url, PHONE)
+    const phone = await openPage(d.browser, server.url, PHONE)
     await phone.context.addCookies(await w.context.cookies())
     await phone.page.goto('/domains')
     await phone.page.getByTestId('domains-table').getByText(DOMAIN).waitFor()
@@ -230,6 +202,6 @@ describe('the dashboard in Chromium', () => {
     expect(w.requests.length).toBeGreaterThan(20)
     expect(w.foreign()).toEqual([])
     expect(w.requests.some(u => u.endsWith('/ui/fonts/InterVariable.woff2'))).toBe(true)
-    expect(unexpectedErrors()).toEqual([])
+    expect(d.unexpectedErrors()).toEqual([])
   })
 })

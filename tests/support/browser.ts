@@ -1,11 +1,27 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { expect } from 'vitest'
+import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results/screenshots')
 export const DESKTOP = { width: 1280, height: 800 }
 export const PHONE = { width: 390, height: 844 }
+/**
+ * How long the UI may take to show the result of an action: a save is a PUT and one or two GETs,
+ * which on a loaded 2-core machine can take seconds. (expect.poll's own default is 1 s.)
+ */
+export const UI_TIMEOUT_MS = 15_000
+
+/** Polls `read` until it matches, for up to UI_TIMEOUT_MS. */
+export const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: UI_TIMEOUT_MS, interval: 100 })
+
+/**
+ * A toast by its exact title. Not getByText(title): while a toast opens, Reka also renders an
+ * aria-live announcer "Notification <title>", so a substring match finds two elements.
+ */
+export const toast = (page: Page, title: string) => page.getByText(title, { exact: true })
 
 // No background traffic of Chromium's own, so the request log holds only what the page asked for.
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage']
@@ -51,4 +67,51 @@ export async function openPage(browser: Browser, baseUrl: string, viewport = DES
       return path
     },
   }
+}
+
+export interface Dashboard {
+  server: TestServer
+  browser: Browser
+  /** The desktop page (1280×800) every test file drives. */
+  w: WatchedPage
+  /** Console errors a test provokes on purpose (a 4xx answer is logged by Chromium as one). */
+  expected: RegExp[]
+  unexpectedErrors: () => WatchedPage['errors']
+  signIn: (page?: Page, username?: string, password?: string) => Promise<void>
+  close: () => Promise<void>
+}
+
+/** A built server on a throw-away database with generous rate limits, and Chromium on it (not yet signed in). */
+export async function startDashboard(config: Record<string, string | undefined> = {}, env: Record<string, string> = {}): Promise<Dashboard> {
+  const db = await createTestDatabase()
+  const server = await startServer({ root: await makeRoot(config), databaseUrl: db.url, env })
+  await raiseRateLimits(server.url)
+  const browser = await launchBrowser()
+  const w = await openPage(browser, server.url, DESKTOP)
+  // The first visit is signed out: the session probe's 401 is logged by Chromium as a console error.
+  const expected: RegExp[] = [/status of 401 .*\/api\/v1\/me$/]
+  return {
+    server,
+    browser,
+    w,
+    expected,
+    unexpectedErrors: () => w.errors.filter(e => !expected.some(re => re.test(`${e.text} ${e.url}`))),
+    async signIn(page = w.page, username = ADMIN_USER, password = ADMIN_PASSWORD) {
+      await page.getByLabel('Username').fill(username)
+      await page.getByLabel('Password').fill(password)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+    },
+    async close() {
+      await browser.close()
+      await server.stop()
+      removeRoot(server.root)
+      await db.drop()
+    },
+  }
+}
+
+/** Confirms the open confirmation dialog and waits until it has closed (the action succeeded). */
+export async function confirmDialog(page: Page) {
+  await page.getByTestId('confirm').click()
+  await page.getByTestId('confirm').waitFor({ state: 'detached' })
 }
