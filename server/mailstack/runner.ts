@@ -11,6 +11,8 @@ import { mailstackTemplates, type TemplateSources } from './templates'
 
 // Mutations come in bursts (a script creating fifty things): one run after the burst is enough.
 const DEBOUNCE_MS = 300
+// A run with changes takes a few seconds (postfix check); a stuck one is abandoned at shutdown.
+const SHUTDOWN_WAIT_MS = 10_000
 
 let chain: Promise<unknown> = Promise.resolve()
 let running = false
@@ -96,10 +98,18 @@ export const reconciler = {
     return { running, pending: timer !== undefined }
   },
 
-  /** Drops a pending request and waits for a run in progress (shutdown). */
+  /**
+   * Drops a pending request and waits for a run in progress (shutdown), but not for ever: a run
+   * stuck on a database that stopped answering must not keep the panel from exiting. Abandoning one
+   * is safe (files are renamed into place whole; a staging folder left behind goes at the next run).
+   */
   async idle(): Promise<void> {
     clearTimeout(timer)
     timer = undefined
-    await chain
+    let waited: NodeJS.Timeout | undefined
+    await Promise.race([chain, new Promise<void>((resolve) => {
+      waited = setTimeout(resolve, SHUTDOWN_WAIT_MS)
+    })])
+    clearTimeout(waited)
   },
 }

@@ -42,8 +42,11 @@ class DbProxy {
   async close(): Promise<void> {
     const server = this.server
     this.server = undefined
+    // Stop accepting first, then cut: a connection accepted after the cut (the panel reconnecting
+    // while the proxy hangs) would otherwise keep server.close() waiting for ever.
+    const closed = server ? new Promise(resolve => server.close(resolve)) : Promise.resolve()
     this.cut()
-    if (server) await new Promise(resolve => server.close(resolve))
+    await closed
   }
 
   /** Nothing is forwarded any more, on open connections or new ones; nothing is closed either. */
