@@ -22,6 +22,9 @@ export default async function setup(project: TestProject) {
   project.provide('serverRoot', root)
   project.provide('databaseUrl', server.databaseUrl)
   return async () => {
+    // A 500 is a bug: show the server's own account of any (its error handler logs `… failed: <stack>`).
+    const failures = server.output().split('\n').filter(line => / failed: /.test(line))
+    if (failures.length) process.stderr.write(`The shared API server logged ${failures.length} failed request(s):\n${failures.join('\n')}\n`)
     await server.stop()
     await db.drop()
     removeRoot(root)
