@@ -183,6 +183,7 @@ function reconcileTls(ctx: MailstackContext, certificate: ReconcileInput['certif
     { path: ctx.tls.key_file, content: certificate.keyPem, mode: KEY_MODE },
   ]
   let changed = false
+  let wouldChange = false
   for (const f of pairs) {
     const result: FileResult = { path: f.path, daemon: 'tls', result: 'unchanged' }
     report.files.push(result)
@@ -198,6 +199,7 @@ function reconcileTls(ctx: MailstackContext, certificate: ReconcileInput['certif
       const existed = live.content !== undefined
       if (report.dry_run) {
         result.result = existed ? 'would-update' : 'would-create'
+        wouldChange = true
         continue
       }
       writeFileAtomic(f.path, f.content, f.mode)
@@ -209,7 +211,7 @@ function reconcileTls(ctx: MailstackContext, certificate: ReconcileInput['certif
       report.errors.push(`tls: could not write ${f.path}: ${result.error}`)
     }
   }
-  if (report.dry_run && pairs.some(f => readLive(f.path).content !== f.content)) report.notes.push(`tls: would install certificate ${certificate.id}`)
+  if (wouldChange) report.notes.push(`tls: would install certificate ${certificate.id}`)
   if (changed) report.notes.push(`tls: installed certificate ${certificate.id}`)
   return changed
 }
