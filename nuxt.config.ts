@@ -61,7 +61,7 @@ export default defineNuxtConfig({
       { baseName: 'templates', dir: fromRoot('./templates') },
     ],
     // PGlite loads its WASM and data bundle relative to its own files: keep it a real package.
-    externals: { external: ['@electric-sql/pglite', '@electric-sql/pglite-socket'] },
+    externals: { external: ['@electric-sql/pglite'] },
   },
   typescript: { strict: true },
   telemetry: false,

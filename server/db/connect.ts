@@ -3,6 +3,7 @@ import postgres from 'postgres'
 import type { Sql } from 'postgres'
 import { consola } from 'consola'
 import { scrubSecrets } from '../utils/errors'
+import { serveEmbedded } from './embedded-socket'
 
 // Few connections on purpose: postgres.js pipelines queued queries on each, so under load 10 sockets
 // carry more per syscall than 20 (measured +15 % req/s on the single-mailbox GET, 2 cores).
@@ -30,23 +31,20 @@ const baseOptions = {
   types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
 }
 
-/** The embedded PostgreSQL (PGlite over a loopback socket) for a zero-setup first run. */
+/** The embedded PostgreSQL (PGlite behind a loopback wire-protocol socket) for a zero-setup first run. */
 async function openEmbedded(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true })
   const { PGlite } = await import('@electric-sql/pglite')
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
   const db = await PGlite.create(dataDir)
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS })
-  await server.start()
-  const [host, port] = server.getServerConn().split(':')
-  consola.info(`Embedded PostgreSQL (PGlite) at postgres://postgres@${host}:${port}/postgres, data in ${dataDir}`)
-  const sql = postgres({ ...baseOptions, host, port: Number(port), user: 'postgres', database: 'postgres', max: EMBEDDED_POOL_SIZE })
+  const server = await serveEmbedded(db, EMBEDDED_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS)
+  consola.info(`Embedded PostgreSQL (PGlite) at postgres://postgres@127.0.0.1:${server.port}/postgres, data in ${dataDir}`)
+  const sql = postgres({ ...baseOptions, host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres', max: EMBEDDED_POOL_SIZE })
   return {
     sql,
     embedded: true,
     close: async () => {
       await sql.end({ timeout: 2 })
-      await server.stop()
+      await server.close()
       await db.close()
     },
   }

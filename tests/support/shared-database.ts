@@ -1,3 +1,4 @@
+import { serveEmbedded } from '../../server/db/embedded-socket'
 import { createTestDatabase } from './server'
 
 /**
@@ -9,16 +10,13 @@ export async function sharedDatabase(): Promise<{ url: string, close: () => Prom
   const real = await createTestDatabase()
   if (real.url) return { url: real.url, close: real.drop }
   const { PGlite } = await import('@electric-sql/pglite')
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
   const db = await PGlite.create()
   // Two panels' pools (10 each) plus the test's own connection.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 24 })
-  await server.start()
-  const [host, port] = server.getServerConn().split(':')
+  const server = await serveEmbedded(db, 24)
   return {
-    url: `postgres://postgres@${host}:${port}/postgres`,
+    url: `postgres://postgres@127.0.0.1:${server.port}/postgres`,
     close: async () => {
-      await server.stop()
+      await server.close()
       await db.close()
     },
   }
