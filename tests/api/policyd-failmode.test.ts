@@ -81,10 +81,7 @@ let port: number
 
 const call = <T>(path: string, opts: Parameters<typeof api>[1] = {}): Promise<ApiResponse<T>> => api<T>(path, { ...opts, baseUrl: server.url })
 
-/**
- * After the proxy reopens, postgres.js's first reconnection can hang until its connect_timeout
- * (30 s) — seen with a plain TCP proxy, independent of the policy daemon — so this waits up to 45 s.
- */
+/** Waits (up to 45 s, slack for a busy CI machine) until the API answers again after the proxy reopens. */
 async function waitForApi(): Promise<void> {
   for (let i = 0; i < 450; i++) {
     // The status endpoint runs three queries at once, so the pool has reconnected more than one connection.
