@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CertificateView } from '../../server/services/tls/certificates'
 import { api, type ListBody, type RequestOptions } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
-import { createTestDatabase, freePort, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
+import { createTestDatabase, freePorts, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 import { testPki } from '../support/tls'
 
 const HOST = 'mail.example.test'
@@ -45,7 +45,7 @@ const acme = { processes: [] as ChildProcess[], env: {} as Record<string, string
 
 async function startAcme(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mailpanel-acme-'))
-  const [acmePort, mgmtPort, dnsPort, dnsMgmtPort, challengePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()])
+  const [acmePort, mgmtPort, dnsPort, dnsMgmtPort, challengePort] = await freePorts(5)
   const tls = pki.ca.issue({ names: ['localhost'] })
   writeFileSync(join(dir, 'cert.pem'), tls.cert)
   writeFileSync(join(dir, 'key.pem'), tls.key)

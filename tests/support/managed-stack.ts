@@ -6,7 +6,7 @@ import { resolvePaths } from '../../server/utils/config'
 import { api as apiAt, type ApiResponse, type RequestOptions } from './client'
 import { startMailStack, type MailStackPorts, type RunningMailStack } from './mail-stack'
 import { installWithSetup } from './installer'
-import { freePort, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
+import { freePort, freePorts, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
 
 export const MAIL_HOSTNAME = 'mail.e2e.test'
 
@@ -59,7 +59,8 @@ export async function startManagedStack(opts: { startDaemons?: boolean, env?: Re
     cleanup.push(server.stop)
     await raiseRateLimits(server.url)
     const api = <T = Record<string, unknown>>(path: string, o: RequestOptions = {}) => apiAt<T>(path, { ...o, baseUrl: server.url })
-    const ports = { smtp: await freePort(), submission: await freePort(), imap: await freePort(), imaps: await freePort(), submissionPlain: await freePort(), policyd: policydPort }
+    const [smtp, submission, imap, imaps, submissionPlain] = await freePorts(5)
+    const ports = { smtp: smtp!, submission: submission!, imap: imap!, imaps: imaps!, submissionPlain: submissionPlain!, policyd: policydPort }
     const settings = {
       smtp_listen: `127.0.0.1:${ports.smtp}`,
       submission_listen: `127.0.0.1:${ports.submission}`,

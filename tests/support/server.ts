@@ -23,15 +23,24 @@ export interface TestServer {
   stop: () => Promise<void>
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * `count` distinct free loopback ports: all are held open until every one is chosen, because the
+ * kernel may hand a just-released port out again (two settings on one port are refused).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
+    srv.listen(0, '127.0.0.1', () => resolve(srv))
+  })))
+  const ports = servers.map(srv => (srv.address() as { port: number }).port)
+  await Promise.all(servers.map(srv => new Promise(resolve => srv.close(resolve))))
+  return ports
+}
+
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1)
+  return port!
 }
 
 /** A scratch MAILPANEL_ROOT with a config.env; `values` replace or drop (undefined) the defaults. */
