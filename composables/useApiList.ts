@@ -52,5 +52,7 @@ export function useApiList<T>(path: string, filters: MaybeRefOrGetter<Filters> =
   watch(page, refresh)
   onMounted(refresh)
 
-  return { rows, total, page, search, loading, error, refresh, pageSize: PAGE_SIZE }
+  // What a paged AppTable shows, bound in one go: <AppTable v-model:page="page" v-bind="table" …>
+  const table = reactive({ rows, total, loading, error, pageSize: PAGE_SIZE })
+  return { rows, total, page, search, loading, error, refresh, pageSize: PAGE_SIZE, table }
 }

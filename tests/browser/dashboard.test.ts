@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmDialog, openPage, PHONE, poll, screenshotOnFailure, startDashboard, toast, UI_TIMEOUT_MS, type Dashboard, type WatchedPage } from '../support/browser'
-import type { TestServer } from '../support/server'
+import { LEGACY_API_KEY, type TestServer } from '../support/server'
 
 const DOMAIN = `ui${Date.now().toString(36)}.example`
 
@@ -188,6 +188,20 @@ describe('the dashboard in Chromium', () => {
     expect(await about.innerText()).toMatch(/Postfix\s+(\d+\.\d+|not installed)/)
     await w.screenshot('about')
     await w.page.keyboard.press('Escape')
+  })
+
+  it('pages through a list longer than one page', async () => {
+    const headers = { 'x-api-key': LEGACY_API_KEY, 'content-type': 'application/json' }
+    for (let i = 0; i < 26; i++) {
+      const res = await fetch(`${server.url}/api/v1/admin/tokens`, { method: 'POST', headers, body: JSON.stringify({ name: `paging-${i}` }) })
+      expect(res.status).toBe(201)
+    }
+    const { meta } = await (await fetch(`${server.url}/api/v1/admin/tokens`, { headers })).json() as { meta: { total: number } }
+    await w.page.goto('/tokens')
+    await w.page.getByText(`Showing 1–25 of ${meta.total}`).waitFor()
+    await w.page.getByRole('button', { name: 'Page 2', exact: true }).click()
+    await w.page.getByText(`Showing 26–${meta.total} of ${meta.total}`).waitFor()
+    expect(await w.page.getByTestId('tokens-table').locator('tbody tr').count()).toBe(meta.total - 25)
   })
 
   it('collapses the sidebar into a menu at phone width', async () => {
