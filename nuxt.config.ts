@@ -40,6 +40,8 @@ export default defineNuxtConfig({
   // Top-level pages/, components/, composables/ (the project layout), not Nuxt 4's app/ folder.
   srcDir: '.',
   buildDir: benchBuild ? '.nuxt-bench' : '.nuxt',
+  // lib/: plain-Node modules the installer (scripts/setup) shares with the server (config.env, atomic writes, os-release).
+  alias: { '#lib': fromRoot('./lib') },
   // Route rules run before Nitro serves static assets, so the security headers cover those too.
   routeRules: { '/**': { headers: SECURITY_HEADERS } },
   compatibilityDate: '2026-05-01',

@@ -1,7 +1,7 @@
 import { consola } from 'consola'
 import { getRequestHeader, send, setResponseHeader, setResponseStatus } from 'h3'
-import { ApiError, scrubSecrets, toApiError } from './utils/errors'
-import { requestPath } from './utils/request-path'
+import { ApiError, scrubSecrets, toApiError } from '#server/utils/errors'
+import { requestPath } from '#server/utils/request-path'
 
 const API_PATH = /^\/(?:api|auth)(?:\/|$)/
 

@@ -3,7 +3,7 @@
 // on Debian, Ubuntu or a RHEL-family system without touching one. Secrets are never planned: the
 // executors make them at run time.
 import { join } from 'node:path'
-import { osRelease } from './os-release.mjs'
+import { osRelease } from '../../lib/os-release.mjs'
 import { pgHba } from './pg-hba.mjs'
 import { SetupError, validate } from './validate.mjs'
 

@@ -1,9 +1,9 @@
 // Reads the machine's current state for the planner. Read-only: nothing here changes anything.
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { envFile } from './env-file.mjs'
+import { envFile } from '../../lib/env-file.mjs'
 import { run } from './exec.mjs'
-import { osRelease } from './os-release.mjs'
+import { osRelease } from '../../lib/os-release.mjs'
 import { packagesToProbe, RHEL_PGDATA, resolveNames, SERVICES, VMAIL_ID } from './plan.mjs'
 import { databaseState, openAdmin } from './pg-admin.mjs'
 

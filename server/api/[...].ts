@@ -1,5 +1,5 @@
 import { defineEventHandler } from 'h3'
-import { ApiError } from '../utils/errors'
+import { ApiError } from '#server/utils/errors'
 
 /** Any unknown /api path: a JSON 404, not the dashboard's HTML page. */
 export default defineEventHandler(() => {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import postgres from 'postgres'
 import type { Sql } from 'postgres'
 import { consola } from 'consola'
-import { scrubSecrets } from '../utils/errors'
+import { scrubSecrets } from '#server/utils/errors'
 import { serveEmbedded } from './embedded-socket'
 
 // Few connections on purpose: postgres.js pipelines queued queries on each, so under load 10 sockets

@@ -1,17 +1,10 @@
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { MailDaemon } from './render'
+import type { Capabilities, Capability } from '#shared/types/mailstack'
 
 /** The binary whose presence means a daemon is installed (SPEC §5: gate on the binary, not the package name). */
 export const DAEMON_BINARIES: Record<MailDaemon, string> = { postfix: 'postfix', dovecot: 'dovecot' }
-
-export interface Capability {
-  installed: boolean
-  /** Absolute path of the binary that was found. */
-  binary?: string
-}
-
-export type Capabilities = Record<MailDaemon, Capability>
 
 /** `which`: the first executable `name` on PATH (systemd units and root shells include the sbin folders). */
 export function findBinary(name: string, path = process.env.PATH ?? ''): string | undefined {

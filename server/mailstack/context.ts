@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { PanelConfig } from '../utils/config'
+import type { PanelConfig } from '#server/utils/config'
 
 /** Where the daemons listen (production defaults; a test instance moves them to loopback high ports), and tuning. */
 export interface MailstackSettings {

@@ -1,56 +1,16 @@
 import { renameSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { MailstackSettingsRow } from '#shared/schemas/mailstack'
-import { scrubSecrets } from '../utils/errors'
-import { detectCapabilities, DAEMON_BINARIES, type Capabilities } from './capabilities'
+import { scrubSecrets } from '#server/utils/errors'
+import { detectCapabilities, DAEMON_BINARIES } from './capabilities'
 import type { MailstackContext, MailstackSettings } from './context'
 import { daemonTools, ValidationError } from './daemons'
 import { redactedDiff } from './diff'
-import { writeFileAtomic } from '../utils/write-atomic'
+import { writeFileAtomic } from '#lib/write-atomic.mjs'
 import { fixPermissions, groupId, readLive, removeStaleStaging, withStagingDir } from './files'
 import { mailstack, type MailDaemon, type RenderedFile } from './render'
 import type { TemplateSources } from './templates'
-
-export type FileOutcome
-  = | 'unchanged' // same content, mode and group: not touched
-    | 'permissions' // same content; mode or group corrected
-    | 'created' | 'updated' // validated and renamed into place
-    | 'would-create' | 'would-update' // dry run: validated, not written
-    | 'refused' // the daemon's checker refused the new configuration; the old file stays
-    | 'skipped' // the daemon is not installed
-    | 'failed' // an I/O or system error
-
-/** `tls`: the active certificate's pair at the stable paths both daemons read. */
-export type FileOwner = MailDaemon | 'tls'
-
-export interface FileResult {
-  path: string
-  daemon: FileOwner
-  result: FileOutcome
-  error?: string
-}
-
-export interface ReloadResult {
-  daemon: MailDaemon
-  result: 'reloaded' | 'not-running' | 'failed'
-  error?: string
-}
-
-export interface ReconcileReport {
-  trigger: string
-  dry_run: boolean
-  ok: boolean
-  changed: boolean
-  started_at: Date
-  finished_at: Date
-  duration_ms: number
-  files: FileResult[]
-  reloads: ReloadResult[]
-  notes: string[]
-  errors: string[]
-  /** Dry runs only: a unified diff of every file that would change (secrets redacted). */
-  diff?: string
-}
+import type { Capabilities, FileOutcome, FileResult, ReconcileReport } from '#shared/types/mailstack'
 
 export interface ReconcileInput {
   trigger: string
@@ -138,7 +98,7 @@ async function reconcileDaemon(daemon: MailDaemon, ctx: MailstackContext, files:
     // Runtime folders, not configuration: a plan on a fresh machine needs them to be checked at all.
     daemonTools[daemon].prepare(ctx)
     await withStagingDir(dir, async (stage) => {
-      files.forEach((f, i) => writeFileAtomic(join(stage, basename(f.path)), f.content, f.mode, gids[i]))
+      files.forEach((f, i) => writeFileAtomic(join(stage, basename(f.path)), f.content, { mode: f.mode, gid: gids[i] }))
       const warnings = await daemonTools[daemon].validate(stage)
       report.notes.push(...warnings.map(w => `${daemon}: ${w.replaceAll(stage, dir)}`))
       for (const f of changed) {
@@ -202,7 +162,7 @@ function reconcileTls(ctx: MailstackContext, certificate: ReconcileInput['certif
         wouldChange = true
         continue
       }
-      writeFileAtomic(f.path, f.content, f.mode)
+      writeFileAtomic(f.path, f.content, { mode: f.mode })
       result.result = existed ? 'updated' : 'created'
       changed = true
     }

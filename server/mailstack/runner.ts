@@ -1,13 +1,14 @@
 import { join } from 'node:path'
 import { consola } from 'consola'
-import { mailstackDb } from '../db/queries/mailstack'
-import { policydDb } from '../db/queries/policyd'
-import { parseListen, policyd } from '../policyd/daemon'
-import { activeCertificate } from '../services/tls/active'
-import { useConfig } from '../utils/config'
+import { mailstackDb } from '#server/db/queries/mailstack'
+import { policydDb } from '#server/db/queries/policyd'
+import { parseListen, policyd } from '#server/policyd/daemon'
+import { activeCertificate } from '#server/services/tls/active'
+import { useConfig } from '#server/utils/config'
 import { mailstackContext, MailstackContextError } from './context'
-import { reconcile, settingsFromRow, type PolicyWiring, type ReconcileInput, type ReconcileReport } from './reconcile'
+import { reconcile, settingsFromRow, type PolicyWiring, type ReconcileInput } from './reconcile'
 import { mailstackTemplates, type TemplateSources } from './templates'
+import type { ReconcileReport } from '#shared/types/mailstack'
 
 // Mutations come in bursts (a script creating fifty things): one run after the burst is enough.
 const DEBOUNCE_MS = 300

@@ -1,7 +1,7 @@
-import { ApiError } from '../utils/errors'
-import { RateLimiter } from '../utils/rate-limit'
-import { requestPath } from '../utils/request-path'
-import { securitySettings } from '../utils/security-settings'
+import { ApiError } from '#server/utils/errors'
+import { RateLimiter } from '#server/utils/rate-limit'
+import { requestPath } from '#server/utils/request-path'
+import { securitySettings } from '#server/services/access/security-settings'
 
 const RETRY_AFTER_SECONDS = '60'
 const LOGIN_PATH = /^\/(?:api\/v1\/)?auth\/login\/?$/

@@ -1,6 +1,6 @@
 import { consola } from 'consola'
-import { applyPanelHttps } from '../services/tls/panel-https'
-import { ConfigError, useConfig } from '../utils/config'
+import { applyPanelHttps } from '#server/services/tls/panel-https'
+import { ConfigError, useConfig } from '#server/utils/config'
 
 /**
  * Loads config.env before anything else and fails closed: no JWT secret, no server. Also hands

@@ -1,9 +1,9 @@
 import { consola } from 'consola'
-import { openDatabase } from '../db/connect'
-import { migrate, type Migration } from '../db/migrate'
-import { useConfig } from '../utils/config'
-import { setDatabase } from '../utils/db'
-import { scrubSecrets } from '../utils/errors'
+import { openDatabase } from '#server/db/connect'
+import { migrate, type Migration } from '#server/db/migrate'
+import { useConfig } from '#server/utils/config'
+import { setDatabase } from '#server/db/use'
+import { scrubSecrets } from '#server/utils/errors'
 
 async function loadMigrations(): Promise<Migration[]> {
   const storage = useStorage('assets:migrations')

@@ -1,5 +1,5 @@
 import { setResponseHeader } from 'h3'
-import { contentSecurityPolicy, inlineScriptHashes } from '../utils/csp'
+import { contentSecurityPolicy, inlineScriptHashes } from '#server/utils/csp'
 
 /** Rendered pages carry Nuxt's inline bootstrap script: allow exactly that text by hash, nothing else. */
 export default defineNitroPlugin((nitroApp) => {

@@ -1,7 +1,7 @@
 import { consola } from 'consola'
-import { ListenError, policyd } from '../policyd/daemon'
-import { useConfig } from '../utils/config'
-import { waitForDatabase } from '../utils/db'
+import { ListenError, policyd } from '#server/policyd/daemon'
+import { useConfig } from '#server/utils/config'
+import { waitForDatabase } from '#server/db/use'
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const DB_WAIT_MS = 60_000

@@ -1,6 +1,6 @@
 import { consola } from 'consola'
-import { reconciler } from '../mailstack/runner'
-import { databaseReady } from '../utils/db'
+import { reconciler } from '#server/mailstack/runner'
+import { databaseReady } from '#server/db/use'
 
 /** Reconciles once at start (so a fresh install or an upgrade's new templates take effect); the schedule is a Nitro task. */
 export default defineNitroPlugin((nitroApp) => {

@@ -1,5 +1,5 @@
-import { day0 } from '../services/tls/day0'
-import { databaseInfo } from '../utils/db'
+import { day0 } from '#server/services/tls/day0'
+import { databaseInfo } from '#server/db/use'
 
 const POLL_MS = 250
 

@@ -1,7 +1,7 @@
 import { consola } from 'consola'
-import { databaseInfo } from '../utils/db'
-import { scrubSecrets } from '../utils/errors'
-import { webhooks } from '../utils/webhooks'
+import { databaseInfo } from '#server/db/use'
+import { scrubSecrets } from '#server/utils/errors'
+import { webhooks } from '#server/services/webhooks/webhooks'
 
 // PGlite has no LISTEN/NOTIFY, so due deliveries (retries, or events queued by another process)
 // are found by polling; events queued by this process wake the worker at once. A pass only claims

@@ -1,4 +1,4 @@
-import type { CounterGrant } from '../db/queries/policyd'
+import type { CounterGrant } from '#server/db/queries/policyd'
 import { Batcher } from './batch'
 import { utcDay } from './decide'
 

@@ -1,10 +1,11 @@
 import type { FailMode } from '#shared/schemas/policyd'
-import { policydDb, type UsageRow } from '../db/queries/policyd'
+import { policydDb } from '#server/db/queries/policyd'
 import { Counters } from './counters'
 import { LimitsCache } from './limits-cache'
 import { MAX_CONNECTIONS, PolicyServer, type ListenAddress } from './server'
 import { PolicyService } from './service'
 import { PolicyStats } from './stats'
+import type { PolicydStatus } from '#shared/types/policyd'
 
 // How many of today's senders GET /policyd/status lists (busiest first); the totals cover all.
 const USAGE_TOP = 100
@@ -19,21 +20,6 @@ export function parseListen(value: string): ListenAddress {
   const port = Number(match?.[3])
   if (!match || port > 65535) throw new ListenError(`POLICYD_LISTEN must be host:port (e.g. 127.0.0.1:10031), got "${value}"`)
   return { host: (match[1] ?? match[2])!, port }
-}
-
-export interface PolicydStatus {
-  listening: boolean
-  listen: string
-  address: string | null
-  port: number | null
-  error: string | null
-  fail_mode: FailMode
-  connections: { current: number, total: number, max: number, closed_idle: number, refused: number }
-  requests: { total: number, protocol_errors: number, timeouts: number }
-  decisions: PolicyStats['decisions']
-  reasons: PolicyStats['reasons']
-  cached_senders: number
-  usage: { day: string, mailboxes: number, messages: number, top: UsageRow[] }
 }
 
 /** The one policy daemon of this panel process: started and stopped by server/plugins/policyd.ts, read by the API. */

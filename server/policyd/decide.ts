@@ -1,5 +1,7 @@
 import type { FailMode } from '#shared/schemas/policyd'
+import type { SenderLimits } from '#server/db/queries/policyd'
 import type { PolicyAttributes } from './protocol'
+import type { VerdictKind, VerdictReason } from '#shared/types/policyd'
 
 /**
  * Pure policy decisions: request attributes + the sender's effective limits (+ the day's count
@@ -15,24 +17,6 @@ import type { PolicyAttributes } from './protocol'
  *   the message is counted here, once, atomically, and refused if that count is no longer free (two
  *   messages racing for the last slot, or another node's).
  */
-
-export interface SenderLimits {
-  mailboxId: number
-  /** Mailbox and domain both active (Dovecot would refuse a new login otherwise). */
-  active: boolean
-  smtpEnabled: boolean
-  requireTls: boolean
-  maxMessageSize: number
-  maxRecipients: number
-  /** Messages per UTC day; 0 = unlimited. */
-  dailySendLimit: number
-}
-
-export type VerdictKind = 'dunno' | 'reject' | 'defer'
-
-/** Why a verdict was given (counted per reason in GET /policyd/status). */
-export type VerdictReason = 'unauthenticated' | 'unknown_sender' | 'allowed' | 'not_policy_request' | 'database_unavailable'
-  | 'mailbox_disabled' | 'smtp_disabled' | 'tls_required' | 'message_size' | 'recipients' | 'daily_limit'
 
 export interface Verdict {
   kind: VerdictKind
@@ -124,3 +108,5 @@ export const policy = {
     return { kind: 'defer', reason: 'database_unavailable', action: '451 4.3.0 Sending limits cannot be checked right now; try again later' }
   },
 }
+
+export type { SenderLimits }

@@ -1,4 +1,4 @@
-import type { LimitsVersion, SenderRow } from '../db/queries/policyd'
+import type { LimitsVersion, SenderRow } from '#server/db/queries/policyd'
 import type { FailMode } from '#shared/schemas/policyd'
 import type { SenderLimits } from './decide'
 

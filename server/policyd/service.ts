@@ -1,5 +1,5 @@
 import { consola } from 'consola'
-import { scrubSecrets } from '../utils/errors'
+import { scrubSecrets } from '#server/utils/errors'
 import type { Counters } from './counters'
 import { policy, type SenderLimits, type Verdict } from './decide'
 import type { LimitsCache } from './limits-cache'

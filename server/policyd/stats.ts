@@ -1,4 +1,4 @@
-import type { VerdictKind, VerdictReason } from './decide'
+import type { VerdictKind, VerdictReason } from '#shared/types/policyd'
 
 /** In-memory counters of this process since it started (GET /api/v1/policyd/status); each panel process has its own. */
 export class PolicyStats {

@@ -1,5 +1,5 @@
 import { defineEventHandler, setResponseStatus } from 'h3'
-import { runHealthChecks } from '../utils/health'
+import { runHealthChecks } from '#server/services/health/health'
 
 /** GET /health — deep probe (database, disk); 503 when any check fails. Public, for load balancers. */
 export default defineEventHandler(async (event) => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { consola } from 'consola'
-import { envFile } from './env-file'
+import { envFile } from '#lib/env-file.mjs'
 
 const MIN_JWT_SECRET_BYTES = 32
 const DEFAULT_PORT = 8080

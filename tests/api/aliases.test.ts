@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { api, createDomain, type ApiResponse, type ListBody } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
+import type { Alias as AliasRecord } from '#shared/types/directory'
+import type { Serialized } from '#shared/types/wire'
 
-interface Alias {
-  id: number
-  domain_id: number
-  source: string
-  destinations: string[]
-  active: boolean
-  domain?: string
-  created_at?: string
-  updated_at?: string
-}
+type Alias = Serialized<AliasRecord>
 
 const MISSING_ID = 2_147_483_647
 const DEST = ['postmaster@elsewhere.example']

@@ -4,15 +4,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { api, createDomain, expectErrorShape, sendFrom, uniqueDomain, type RequestOptions } from '../support/client'
 import { ADMIN_PASSWORD, ADMIN_USER, LEGACY_API_KEY } from '../support/server'
-
-interface AuditEntry {
-  time: string
-  actor: string
-  action: string
-  target: string
-  ip: string
-  status: number
-}
+import type { AuditEntry } from '#shared/types/access'
 
 const ENTRY_KEYS = ['action', 'actor', 'ip', 'status', 'target', 'time']
 const CONCURRENT_MUTATIONS = 50

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os'
 import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CertificateView } from '../../server/services/tls/certificates'
 import { api, type ListBody, type RequestOptions } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
 import { createTestDatabase, freePorts, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 import { testPki } from '../support/tls'
+import type { Certificate as CertificateRecord } from '#shared/types/certificates'
+import type { Serialized } from '#shared/types/wire'
 
 const HOST = 'mail.example.test'
 const TLS_DIR = 'etc/backendside-mailpanel/tls'
@@ -19,7 +20,7 @@ const PEBBLE_START_MS = 15_000
 const ISSUE_TIMEOUT_MS = 120_000
 
 /** A certificate as the API sends it: the server's view with dates as ISO strings. */
-type Certificate = { [K in keyof CertificateView]: CertificateView[K] extends Date ? string : CertificateView[K] }
+type Certificate = Serialized<CertificateRecord>
 
 const FIELDS = ['active', 'cert_path', 'created_at', 'expires_in_days', 'fingerprint_sha256', 'hostname', 'id', 'issuer', 'key_path', 'not_after', 'not_before', 'san', 'source', 'subject']
 

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { api, createDomain, createMailbox, type ApiResponse } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
+import type { LimitKey, LimitOverrides, Limits } from '#shared/schemas/limits'
+import type { EffectiveLimits, LimitSource as Source } from '#shared/types/directory'
 
-interface Limits {
-  smtp_enabled: boolean
-  require_tls: boolean
-  max_message_size: number
-  max_recipients: number
-  daily_send_limit: number
-  quota_mb: number
-}
-type LimitKey = keyof Limits
-type Overrides = { [K in LimitKey]: Limits[K] | null }
-type Source = 'server' | 'domain' | 'mailbox'
-type Effective = { [K in LimitKey]: { value: Limits[K], source: Source } }
+type Overrides = LimitOverrides
+type Effective = EffectiveLimits
 
 const KEYS: LimitKey[] = ['smtp_enabled', 'require_tls', 'max_message_size', 'max_recipients', 'daily_send_limit', 'quota_mb']
 const NO_OVERRIDES: Overrides = { smtp_enabled: null, require_tls: null, max_message_size: null, max_recipients: null, daily_send_limit: null, quota_mb: null }

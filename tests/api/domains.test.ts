@@ -2,15 +2,10 @@ import postgres from 'postgres'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { api, createAlias, createDomain, createMailbox, expectErrorShape, uniqueDomain, type ListBody } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
+import type { Domain as DomainRecord } from '#shared/types/directory'
+import type { Serialized } from '#shared/types/wire'
 
-interface Domain {
-  id: number
-  name: string
-  active: boolean
-  created_at: string
-  description?: string
-  updated_at?: string
-}
+type Domain = Serialized<DomainRecord>
 
 /** An id no test will ever reach (the largest int4). */
 const MISSING_ID = 2_147_483_647

@@ -3,19 +3,10 @@ import postgres from 'postgres'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { api, createDomain, createMailbox, type ApiResponse, type ListBody } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
+import type { Mailbox as MailboxRecord } from '#shared/types/directory'
+import type { Serialized } from '#shared/types/wire'
 
-interface Mailbox {
-  id: number
-  domain_id: number
-  domain: string
-  username: string
-  address: string
-  name: string
-  quota_mb: number
-  active: boolean
-  created_at: string
-  updated_at?: string
-}
+type Mailbox = Serialized<MailboxRecord>
 
 const REQUIRED_KEYS = ['id', 'domain_id', 'domain', 'username', 'address', 'name', 'quota_mb', 'active', 'created_at']
 const ALLOWED_KEYS = [...REQUIRED_KEYS, 'updated_at']

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest'
 import { api, createDomain, createMailbox } from '../support/client'
 import { expectError, expectValidation } from '../support/expect'
 import { encodeRequest, PolicyClient, policyRequest } from '../support/policy-client'
+import type { PolicydStatus } from '#shared/types/policyd'
+import type { Serialized } from '#shared/types/wire'
 
 // The shared test server runs its policy daemon on a free port (POLICYD_LISTEN=127.0.0.1:0); the
 // status endpoint says which. Every test uses its own domain and mailbox, and only mailbox/domain
@@ -13,16 +15,7 @@ const today = () => new Date().toISOString().slice(0, 10)
 const MISSING_ID = 2_147_483_647
 const OK = 'DUNNO'
 
-interface Status {
-  listening: boolean
-  port: number
-  fail_mode: string
-  connections: { current: number, total: number, max: number }
-  requests: { total: number, protocol_errors: number, timeouts: number }
-  decisions: { dunno: number, reject: number, defer: number }
-  reasons: Record<string, number>
-  usage: { day: string, mailboxes: number, messages: number, top: { mailbox_id: number, address: string, sent: number, daily_send_limit: number }[] }
-}
+type Status = Serialized<PolicydStatus>
 
 let port = 0
 let client: PolicyClient
@@ -31,7 +24,7 @@ beforeAll(async () => {
   const res = await api<Status>('/api/v1/policyd/status')
   expect(res.status).toBe(200)
   expect(res.body.listening).toBe(true)
-  port = res.body.port
+  port = res.body.port!
   client = await PolicyClient.open(port)
 })
 

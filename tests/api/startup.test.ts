@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { migrate, type Migration } from '../../server/db/migrate'
+import { migrate, type Migration } from '#server/db/migrate'
 import { api, expectErrorShape } from '../support/client'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, freePort, LEGACY_API_KEY, makeRoot, pathWithoutMailDaemons, removeRoot, runServerToExit, startServer, type TestServer } from '../support/server'
 

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { api, expectErrorShape } from '../support/client'
 import { expectSecurityHeaders } from '../support/expect'
 import { LEGACY_API_KEY } from '../support/server'
+import type { Token } from '#shared/types/access'
+import type { Serialized } from '#shared/types/wire'
 
 const TOKEN_PREFIX = 'bsmp_'
 const MIN_ENTROPY_CHARS = 40
@@ -16,12 +18,7 @@ interface Created {
   token: string
 }
 
-interface TokenItem {
-  id: number
-  name: string
-  created_at: string
-  last_used_at: string | null
-}
+type TokenItem = Serialized<Token>
 
 const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex')
 const uniqueName = (label: string) => `${label}-${process.pid}-${randomBytes(4).toString('hex')}`

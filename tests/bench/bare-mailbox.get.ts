@@ -1,7 +1,7 @@
-import { mailboxesDb } from '../../server/db/queries/mailboxes'
-import { waitForDatabase } from '../../server/utils/db'
-import { apiErrors } from '../../server/utils/errors'
-import { getIdParam } from '../../server/utils/validate'
+import { mailboxesDb } from '#server/db/queries/mailboxes'
+import { waitForDatabase } from '#server/db/use'
+import { apiErrors } from '#server/utils/errors'
+import { getIdParam } from '#server/request/validate'
 
 const STARTUP_WAIT_MS = 5_000
 

@@ -4,7 +4,7 @@ import { appendFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import postgres from 'postgres'
-import { envFile } from '../../server/utils/env-file'
+import { envFile } from '#lib/env-file.mjs'
 import { LEGACY_API_KEY } from './server'
 
 export interface Installed {

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:
 import { connect } from 'node:net'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import type { MailstackContext } from '../../server/mailstack/context'
+import type { MailstackContext } from '#server/mailstack/context'
 
 const exec = promisify(execFile)
 const READY_TIMEOUT_MS = 15_000

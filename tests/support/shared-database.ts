@@ -1,4 +1,4 @@
-import { serveEmbedded } from '../../server/db/embedded-socket'
+import { serveEmbedded } from '#server/db/embedded-socket'
 import { createTestDatabase } from './server'
 
 /**

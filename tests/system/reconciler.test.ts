@@ -4,16 +4,17 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mailstackTemplates } from '../../server/mailstack/templates'
-import type { FileResult, ReconcileReport, ReloadResult } from '../../server/mailstack/reconcile'
+import { mailstackTemplates } from '#server/mailstack/templates'
 import { api as apiAt } from '../support/client'
 import { imapView } from '../support/mail-clients'
 import { MAIL_HOSTNAME, startManagedStack, waitForRun, type ManagedStack } from '../support/managed-stack'
 import { createTestDatabase, freePort, makeRoot, removeRoot, startServer } from '../support/server'
 import { testPki } from '../support/tls'
+import type { FileResult, ReconcileReport, ReconcileStatus, ReloadResult } from '#shared/types/mailstack'
+import type { Serialized } from '#shared/types/wire'
 
-type Report = ReconcileReport & { message: string }
-interface Status { running: boolean, pending: boolean, last_run: Report | null, last_success_at: string | null, capabilities: Record<string, { installed: boolean }> }
+type Report = Serialized<ReconcileReport> & { message: string }
+type Status = Serialized<ReconcileStatus>
 
 const bundled = mailstackTemplates.fromDir()
 

@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import type { BackupDocument, BackupTables } from '#shared/schemas/backup'
-import { backupArchive, canonicalJson, checksum, MACHINE_KEYS, MAX_DOCUMENT_BYTES } from '../../server/services/backup-archive'
-import { ApiError } from '../../server/utils/errors'
+import { backupArchive, canonicalJson, checksum, MACHINE_KEYS, MAX_DOCUMENT_BYTES } from '#server/services/backup/backup-archive'
+import { ApiError } from '#server/utils/errors'
 
 const VERSIONS = ['0001_core', '0002_mailbox_counts', '0003_security']
 const T = '2026-05-28T10:15:00.123456+00:00'

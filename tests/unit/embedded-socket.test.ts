@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { serveEmbedded } from '../../server/db/embedded-socket'
+import { serveEmbedded } from '#server/db/embedded-socket'
 
 // The embedded database is one PGlite session shared by a pool; these are the ways sharing broke.
 let db: PGlite

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { envFile } from '../../server/utils/env-file'
+import { envFile } from '#lib/env-file.mjs'
 
 const BCRYPT_HASH = '$2b$12$2WoO8.c0KjK0iYL/LZD.6uSXyWQNr5F4kfSBMar3F6FyDumxCCX4i'
 const FILE_MODE_BITS = 0o777

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net'
 import { createEvent } from 'h3'
 import { describe, expect, it } from 'vitest'
 import { isIpOrCidr } from '#shared/schemas/security'
-import { clientIp, IpList, normalizeIp } from '../../server/utils/ip'
+import { clientIp, IpList, normalizeIp } from '#server/utils/ip'
 
 /** An h3 event as the server sees it: a socket peer address and optional X-Forwarded-For. */
 function eventFrom(remoteAddress: string, forwardedFor?: string) {

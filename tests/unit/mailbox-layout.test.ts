@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { spansFor, type MailboxLayout } from '../../server/db/queries/mailbox-layout'
+import { spansFor, type MailboxLayout } from '#server/db/queries/mailbox-layout'
 
 // Three domains with 3, 1 and 4 mailboxes: list positions 0-2, 3, 4-7.
 const layout: MailboxLayout = {

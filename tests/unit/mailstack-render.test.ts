@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { mailstackContext, type MailstackContext, type MailstackSettings } from '../../server/mailstack/context'
-import { mailstack, type RenderedFile } from '../../server/mailstack/render'
-import { mailstackTemplates } from '../../server/mailstack/templates'
-import { resolvePaths } from '../../server/utils/config'
+import { mailstackContext, type MailstackContext, type MailstackSettings } from '#server/mailstack/context'
+import { mailstack, type RenderedFile } from '#server/mailstack/render'
+import { mailstackTemplates } from '#server/mailstack/templates'
+import { resolvePaths } from '#server/utils/config'
 
 const templates = mailstackTemplates.fromDir()
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { policy, utcDay, type SenderLimits } from '../../server/policyd/decide'
+import { policy, utcDay, type SenderLimits } from '#server/policyd/decide'
 
 const limits: SenderLimits = { mailboxId: 7, active: true, smtpEnabled: true, requireTls: true, maxMessageSize: 10_000, maxRecipients: 5, dailySendLimit: 3 }
 const rcpt = { request: 'smtpd_access_policy', protocol_state: 'RCPT', sasl_username: 'a@example.com', encryption_protocol: 'TLSv1.3', size: '0', recipient_count: '0' }

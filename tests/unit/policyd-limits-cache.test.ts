@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { LimitsVersion, SenderRow } from '../../server/db/queries/policyd'
-import type { SenderLimits } from '../../server/policyd/decide'
-import { LimitsCache, VERSION_TTL_MS } from '../../server/policyd/limits-cache'
+import type { LimitsVersion, SenderRow } from '#server/db/queries/policyd'
+import type { SenderLimits } from '#server/policyd/decide'
+import { LimitsCache, VERSION_TTL_MS } from '#server/policyd/limits-cache'
 
 // The cache's version logic against a scripted source whose answers can be held back, to place a
 // database read before or after a change deterministically. The real database path (triggers,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatReply, MAX_ATTRIBUTES, MAX_LINE_BYTES, PolicyParser } from '../../server/policyd/protocol'
+import { formatReply, MAX_ATTRIBUTES, MAX_LINE_BYTES, PolicyParser } from '#server/policyd/protocol'
 
 const enc = (text: string) => Buffer.from(text, 'utf8')
 const REQUEST = 'request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=alice@example.com\nsender=\n\n'

@@ -2,7 +2,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { serveEmbedded } from '../../server/db/embedded-socket'
+import { serveEmbedded } from '#server/db/embedded-socket'
 
 // postgres.js 3.4.9 writes small messages from a setImmediate; a connection closed before it fires
 // threw from that callback (the process died) and left the timer set, so the connection never

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RateLimiter } from '../../server/utils/rate-limit'
+import { RateLimiter } from '#server/utils/rate-limit'
 
 const SECOND = 1000
 const T0 = 1_700_000_000_000

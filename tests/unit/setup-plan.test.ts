@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { osRelease } from '../../scripts/setup/os-release.mjs'
+import { osRelease } from '#lib/os-release.mjs'
 import { layout, packagesToProbe, planSetup } from '../../scripts/setup/plan.mjs'
 import { pgHba } from '../../scripts/setup/pg-hba.mjs'
 import { SetupError } from '../../scripts/setup/validate.mjs'

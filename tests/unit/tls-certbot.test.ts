@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { certbot } from '../../server/services/tls/certbot'
-import { certbotLive, tlsPaths } from '../../server/services/tls/paths'
-import { resolvePaths } from '../../server/utils/config'
+import { certbot } from '#server/services/tls/certbot'
+import { certbotLive, tlsPaths } from '#server/services/tls/paths'
+import { resolvePaths } from '#server/utils/config'
 
 const paths = tlsPaths(resolvePaths('/srv/panel'))
 const DIRS = ['--config-dir', '/srv/panel/etc/letsencrypt', '--work-dir', '/srv/panel/var/lib/letsencrypt', '--logs-dir', '/srv/panel/var/log/letsencrypt']

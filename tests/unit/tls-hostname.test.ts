@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { hostname, hostnameOrWildcard, publicHostname } from '../../shared/schemas/certificates'
-import { hostnames } from '../../server/services/tls/hostname'
+import { hostnames } from '#server/services/tls/hostname'
 
 const ok = (schema: v.GenericSchema, input: unknown) => v.safeParse(schema, input).success
 

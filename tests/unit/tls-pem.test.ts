@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { pem, PemError } from '../../server/services/tls/pem'
+import { pem, PemError } from '#server/services/tls/pem'
 import { testPki } from '../support/tls'
 
 const DAY_MS = 86_400_000

@@ -5,7 +5,7 @@ import { loginSchema } from '#shared/schemas/auth'
 import { domainName, emailAddress, id, localPart } from '#shared/schemas/common'
 import { domainCreateSchema } from '#shared/schemas/domain'
 import { mailboxCreateSchema, mailboxPassword, mailboxUsername } from '#shared/schemas/mailbox'
-import { scrubSecrets } from '../../server/utils/errors'
+import { scrubSecrets } from '#server/utils/errors'
 
 /** The parsed output, or undefined when the schema rejects the input. */
 function parsed<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> | undefined {

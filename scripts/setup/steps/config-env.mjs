@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { hash } from '@node-rs/bcrypt'
-import { envFile } from '../env-file.mjs'
-import { writeFileAtomic } from '../write-atomic.mjs'
+import { envFile } from '../../../lib/env-file.mjs'
+import { writeFileAtomic } from '../../../lib/write-atomic.mjs'
 
 const JWT_SECRET_BYTES = 32
 const ADMIN_PASSWORD_BYTES = 12

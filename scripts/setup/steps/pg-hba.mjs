@@ -1,6 +1,6 @@
 // Adds the panel's loopback password rules to RHEL's pg_hba.conf, keeping the file's owner and mode.
 import { readFileSync, statSync } from 'node:fs'
-import { writeFileAtomic } from '../write-atomic.mjs'
+import { writeFileAtomic } from '../../../lib/write-atomic.mjs'
 import { pgHba } from '../pg-hba.mjs'
 
 /** @returns {Promise<boolean>} whether the file was changed */

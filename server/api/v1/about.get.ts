@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { promisify } from 'node:util'
-import { osRelease } from '../../../scripts/setup/os-release.mjs'
-import { findBinary } from '../../mailstack/capabilities'
-import { defineApiHandler } from '../../utils/api-handler'
-import { useConfig } from '../../utils/config'
+import { osRelease } from '#lib/os-release.mjs'
+import { findBinary } from '#server/mailstack/capabilities'
+import { defineApiHandler } from '#server/request/api-handler'
+import { useConfig } from '#server/utils/config'
 
 const exec = promisify(execFile)
 const VERSION_TIMEOUT_MS = 5_000

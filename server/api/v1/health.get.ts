@@ -1,2 +1,2 @@
 // GET /api/v1/health — the deep probe under the API base path.
-export { default } from '../../routes/health.get'
+export { default } from '#server/routes/health.get'

@@ -1,4 +1,8 @@
-import { defineApiHandler } from '../../utils/api-handler'
+import { defineApiHandler } from '#server/request/api-handler'
+import type { Actor } from '#shared/types/access'
 
 /** GET /api/v1/me — who the caller is authenticated as. */
-export default defineApiHandler(event => ({ ...event.context.actor! }))
+export default defineApiHandler((event): Actor => {
+  const { kind, name } = event.context.actor!
+  return { kind, name }
+})

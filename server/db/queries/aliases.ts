@@ -1,20 +1,9 @@
 import type { Fragment, Sql } from 'postgres'
 import type { AliasUpdate } from '#shared/schemas/alias'
-import { useDb } from '../../utils/db'
-import type { Page } from '../../utils/respond'
+import { useDb } from '#server/db/use'
 import { containsPattern } from './like'
-
-/** `source` is the full address (`@example.com` for a catch-all). */
-export interface AliasRow {
-  id: number
-  domain_id: number
-  domain: string
-  source: string
-  destinations: string[]
-  active: boolean
-  created_at: Date
-  updated_at: Date
-}
+import type { Alias } from '#shared/types/directory'
+import type { Page } from '#shared/types/list'
 
 export interface AliasFilter {
   domainId?: number
@@ -28,7 +17,7 @@ const columns = (sql: Sql, table: Fragment) => sql`
   FROM ${table} a JOIN domains d ON d.id = a.domain_id`
 
 export const aliasesDb = {
-  async list(page: Page, filter: AliasFilter): Promise<{ rows: AliasRow[], total: number }> {
+  async list(page: Page, filter: AliasFilter): Promise<{ rows: Alias[], total: number }> {
     const sql = useDb()
     const parts = []
     if (filter.domainId !== undefined) parts.push(sql`a.domain_id = ${filter.domainId}`)
@@ -38,19 +27,19 @@ export const aliasesDb = {
     }
     const where = parts.length ? sql`WHERE ${parts.reduce((acc, p) => sql`${acc} AND ${p}`)}` : sql``
     const [rows, [count]] = await Promise.all([
-      sql<AliasRow[]>`${columns(sql, sql`aliases`)} ${where} ORDER BY a.id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+      sql<Alias[]>`${columns(sql, sql`aliases`)} ${where} ORDER BY a.id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
       sql<{ total: number }[]>`SELECT count(*)::int AS total FROM aliases a JOIN domains d ON d.id = a.domain_id ${where}`,
     ])
     return { rows, total: count!.total }
   },
 
-  async get(id: number): Promise<AliasRow | undefined> {
+  async get(id: number): Promise<Alias | undefined> {
     const sql = useDb()
-    const [row] = await sql<AliasRow[]>`${columns(sql, sql`aliases`)} WHERE a.id = ${id}`
+    const [row] = await sql<Alias[]>`${columns(sql, sql`aliases`)} WHERE a.id = ${id}`
     return row
   },
 
-  async create(domainId: number, localPart: string, destinations: string[], active = true): Promise<AliasRow> {
+  async create(domainId: number, localPart: string, destinations: string[], active = true): Promise<Alias> {
     const sql = useDb()
     const [row] = await sql<{ id: number }[]>`
       INSERT INTO aliases (domain_id, local_part, destinations, active)
@@ -64,9 +53,9 @@ export const aliasesDb = {
     return rows.length > 0
   },
 
-  async remove(id: number): Promise<AliasRow | undefined> {
+  async remove(id: number): Promise<Alias | undefined> {
     const sql = useDb()
-    const [row] = await sql<AliasRow[]>`
+    const [row] = await sql<Alias[]>`
       WITH gone AS (DELETE FROM aliases WHERE id = ${id} RETURNING *)
       ${columns(sql, sql`gone`)}`
     return row

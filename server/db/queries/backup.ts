@@ -1,6 +1,6 @@
 import type { JSONValue } from 'postgres'
 import { BACKUP_TABLE_NAMES, backupColumns, type BackupTableName, type BackupTables } from '#shared/schemas/backup'
-import { useDb } from '../../utils/db'
+import { useDb } from '#server/db/use'
 
 // Tables whose `id` is an identity column: after a restore their sequences continue above the restored ids.
 const IDENTITY_TABLES = ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webhooks'] as const

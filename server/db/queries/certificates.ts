@@ -1,24 +1,9 @@
 import type { TransactionSql } from 'postgres'
-import type { CertificateMeta } from '../../services/tls/pem'
-import { useDb } from '../../utils/db'
-import type { Page } from '../../utils/respond'
+import { useDb } from '#server/db/use'
+import type { CertificateFiles, CertificateRecord } from '#shared/types/certificates'
+import type { Page } from '#shared/types/list'
 
-export type CertificateSource = 'self-signed' | 'upload' | 'certbot'
-
-/** A row: what pem.describe() found in the certificate, plus where its files are and where it came from. */
-export interface CertificateRow extends CertificateMeta, CertificateFiles {
-  id: number
-  hostname: string
-  source: CertificateSource
-  created_at: Date
-}
-
-export interface CertificateFiles {
-  cert_path: string
-  key_path: string
-}
-
-export type CertificateInput = Omit<CertificateRow, 'id' | 'created_at' | keyof CertificateFiles>
+export type CertificateInput = Omit<CertificateRecord, 'id' | 'created_at' | keyof CertificateFiles>
 
 // Any constant works; it only has to be the same in every panel process sharing the database.
 const DAY0_LOCK_KEY = 7_305_117_006
@@ -36,29 +21,29 @@ const values = (input: CertificateInput) => ({
   not_after: input.not_after,
 })
 
-async function insert(tx: TransactionSql, input: CertificateInput, place: (id: number) => Promise<CertificateFiles>): Promise<CertificateRow> {
+async function insert(tx: TransactionSql, input: CertificateInput, place: (id: number) => Promise<CertificateFiles>): Promise<CertificateRecord> {
   const [inserted] = await tx<{ id: number }[]>`
     INSERT INTO certificates ${tx({ ...values(input), cert_path: '', key_path: '' })} RETURNING id`
   const id = inserted!.id
   const files = await place(id)
-  const [row] = await tx<CertificateRow[]>`
+  const [row] = await tx<CertificateRecord[]>`
     UPDATE certificates SET cert_path = ${files.cert_path}, key_path = ${files.key_path} WHERE id = ${id} RETURNING ${tx(columns)}`
   return row!
 }
 
 export const certificatesDb = {
-  async list(page: Page): Promise<{ rows: CertificateRow[], total: number }> {
+  async list(page: Page): Promise<{ rows: CertificateRecord[], total: number }> {
     const sql = useDb()
     const [rows, [count]] = await Promise.all([
-      sql<CertificateRow[]>`SELECT ${sql(columns)} FROM certificates ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+      sql<CertificateRecord[]>`SELECT ${sql(columns)} FROM certificates ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
       sql<{ total: number }[]>`SELECT count(*)::int AS total FROM certificates`,
     ])
     return { rows, total: count!.total }
   },
 
-  async get(id: number): Promise<CertificateRow | undefined> {
+  async get(id: number): Promise<CertificateRecord | undefined> {
     const sql = useDb()
-    const [row] = await sql<CertificateRow[]>`SELECT ${sql(columns)} FROM certificates WHERE id = ${id}`
+    const [row] = await sql<CertificateRecord[]>`SELECT ${sql(columns)} FROM certificates WHERE id = ${id}`
     return row
   },
 
@@ -67,7 +52,7 @@ export const certificatesDb = {
    * the transaction, so a failed placement leaves no row (and the caller cleans up files if the
    * commit itself fails).
    */
-  async create(input: CertificateInput, place: (id: number) => Promise<CertificateFiles>): Promise<CertificateRow> {
+  async create(input: CertificateInput, place: (id: number) => Promise<CertificateFiles>): Promise<CertificateRecord> {
     return useDb().begin(tx => insert(tx, input, place))
   },
 
@@ -75,7 +60,7 @@ export const certificatesDb = {
    * The day-0 import: under an advisory lock, so two panels starting on an empty table add one
    * certificate between them; `make()` runs only when the table is empty.
    */
-  async createIfEmpty(make: () => Promise<CertificateInput & CertificateFiles>): Promise<CertificateRow | undefined> {
+  async createIfEmpty(make: () => Promise<CertificateInput & CertificateFiles>): Promise<CertificateRecord | undefined> {
     return useDb().begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(${DAY0_LOCK_KEY})`
       const [count] = await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM certificates`
@@ -86,30 +71,30 @@ export const certificatesDb = {
   },
 
   /** A renewed certbot lineage: same row, the new certificate's facts. */
-  async refresh(id: number, input: CertificateInput): Promise<CertificateRow | undefined> {
+  async refresh(id: number, input: CertificateInput): Promise<CertificateRecord | undefined> {
     const sql = useDb()
-    const [row] = await sql<CertificateRow[]>`UPDATE certificates SET ${sql(values(input))} WHERE id = ${id} RETURNING ${sql(columns)}`
+    const [row] = await sql<CertificateRecord[]>`UPDATE certificates SET ${sql(values(input))} WHERE id = ${id} RETURNING ${sql(columns)}`
     return row
   },
 
-  async certbotFor(hostname: string): Promise<CertificateRow | undefined> {
+  async certbotFor(hostname: string): Promise<CertificateRecord | undefined> {
     const sql = useDb()
-    const [row] = await sql<CertificateRow[]>`SELECT ${sql(columns)} FROM certificates WHERE source = 'certbot' AND hostname = ${hostname}`
+    const [row] = await sql<CertificateRecord[]>`SELECT ${sql(columns)} FROM certificates WHERE source = 'certbot' AND hostname = ${hostname}`
     return row
   },
 
   /** Rows inside their validity window, best first: CA-issued before self-signed, then newest, then latest added. */
-  async currentlyValid(): Promise<CertificateRow[]> {
+  async currentlyValid(): Promise<CertificateRecord[]> {
     const sql = useDb()
-    return sql<CertificateRow[]>`
+    return sql<CertificateRecord[]>`
       SELECT ${sql(columns)} FROM certificates
       WHERE not_before <= now() AND not_after > now()
       ORDER BY (source <> 'self-signed') DESC, not_before DESC, id DESC`
   },
 
-  async remove(id: number): Promise<CertificateRow | undefined> {
+  async remove(id: number): Promise<CertificateRecord | undefined> {
     const sql = useDb()
-    const [row] = await sql<CertificateRow[]>`DELETE FROM certificates WHERE id = ${id} RETURNING ${sql(columns)}`
+    const [row] = await sql<CertificateRecord[]>`DELETE FROM certificates WHERE id = ${id} RETURNING ${sql(columns)}`
     return row
   },
 }

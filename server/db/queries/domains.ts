@@ -1,56 +1,48 @@
 import type { DomainCreate, DomainUpdate } from '#shared/schemas/domain'
-import { useDb } from '../../utils/db'
-import type { Page } from '../../utils/respond'
+import { useDb } from '#server/db/use'
 import { containsPattern } from './like'
-
-export interface DomainRow {
-  id: number
-  name: string
-  description: string
-  active: boolean
-  created_at: Date
-  updated_at: Date
-}
+import type { Domain } from '#shared/types/directory'
+import type { Page } from '#shared/types/list'
 
 const columns = ['id', 'name', 'description', 'active', 'created_at', 'updated_at'] as const
 
 export const domainsDb = {
-  async list(page: Page, search?: string): Promise<{ rows: DomainRow[], total: number }> {
+  async list(page: Page, search?: string): Promise<{ rows: Domain[], total: number }> {
     const sql = useDb()
     const where = search ? sql`WHERE name ILIKE ${containsPattern(search)}` : sql``
     const [rows, [count]] = await Promise.all([
-      sql<DomainRow[]>`SELECT ${sql(columns)} FROM domains ${where} ORDER BY name LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+      sql<Domain[]>`SELECT ${sql(columns)} FROM domains ${where} ORDER BY name LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
       sql<{ total: number }[]>`SELECT count(*)::int AS total FROM domains ${where}`,
     ])
     return { rows, total: count!.total }
   },
 
-  async get(id: number): Promise<DomainRow | undefined> {
+  async get(id: number): Promise<Domain | undefined> {
     const sql = useDb()
-    const [row] = await sql<DomainRow[]>`SELECT ${sql(columns)} FROM domains WHERE id = ${id}`
+    const [row] = await sql<Domain[]>`SELECT ${sql(columns)} FROM domains WHERE id = ${id}`
     return row
   },
 
-  async create(input: DomainCreate): Promise<DomainRow> {
+  async create(input: DomainCreate): Promise<Domain> {
     const sql = useDb()
-    const [row] = await sql<DomainRow[]>`
+    const [row] = await sql<Domain[]>`
       INSERT INTO domains (name, description, active)
       VALUES (${input.name}, ${input.description ?? ''}, ${input.active ?? true})
       RETURNING ${sql(columns)}`
     return row!
   },
 
-  async update(id: number, input: DomainUpdate): Promise<DomainRow | undefined> {
+  async update(id: number, input: DomainUpdate): Promise<Domain | undefined> {
     const sql = useDb()
-    const [row] = await sql<DomainRow[]>`
+    const [row] = await sql<Domain[]>`
       UPDATE domains SET ${sql(input)}, updated_at = now() WHERE id = ${id} RETURNING ${sql(columns)}`
     return row
   },
 
   /** Deletes the domain; its mailboxes and aliases go with it (ON DELETE CASCADE). Counts are pre-delete. */
-  async remove(id: number): Promise<(DomainRow & { mailboxes: number, aliases: number }) | undefined> {
+  async remove(id: number): Promise<(Domain & { mailboxes: number, aliases: number }) | undefined> {
     const sql = useDb()
-    const [row] = await sql<(DomainRow & { mailboxes: number, aliases: number })[]>`
+    const [row] = await sql<(Domain & { mailboxes: number, aliases: number })[]>`
       WITH gone AS (DELETE FROM domains WHERE id = ${id} RETURNING ${sql(columns)})
       SELECT gone.*,
         (SELECT count(*)::int FROM mailboxes WHERE domain_id = ${id}) AS mailboxes,

@@ -1,6 +1,7 @@
 import type { LimitOverrides, Limits } from '#shared/schemas/limits'
 import { LIMIT_KEYS } from '#shared/schemas/limits'
-import { useDb } from '../../utils/db'
+import { useDb } from '#server/db/use'
+import type { EffectiveLimits } from '#shared/types/directory'
 
 type OverrideTable = 'domains' | 'mailboxes'
 
@@ -31,16 +32,13 @@ export const limitsDb = {
     return row
   },
 
-  /** All three tiers for one mailbox in one round trip. */
-  async tiersForMailbox(mailboxId: number): Promise<{ server: Limits, domain: LimitOverrides, mailbox: LimitOverrides } | undefined> {
+  /** A mailbox's effective limits and the tier each came from (the mailbox_limits view: the rule lives there). */
+  async effective(mailboxId: number): Promise<EffectiveLimits | undefined> {
     const sql = useDb()
-    const [row] = await sql<{ server: Limits, domain: LimitOverrides, mailbox: LimitOverrides }[]>`
-      SELECT to_jsonb(s) AS server, to_jsonb(d) AS domain, to_jsonb(m) AS mailbox
-      FROM (SELECT ${sql(LIMIT_KEYS)} FROM server_settings) s,
-           mailboxes mb
-           JOIN LATERAL (SELECT ${sql(LIMIT_KEYS)} FROM domains WHERE id = mb.domain_id) d ON true
-           JOIN LATERAL (SELECT ${sql(LIMIT_KEYS)} FROM mailboxes WHERE id = mb.id) m ON true
-      WHERE mb.id = ${mailboxId}`
-    return row
+    const pairs = LIMIT_KEYS.map(key => sql`${key}::text, json_build_object('value', ${sql(key)}, 'source', ${sql(`${key}_source`)})`)
+    const [row] = await sql<{ limits: EffectiveLimits }[]>`
+      SELECT json_build_object(${pairs.flatMap((p, i) => (i ? [sql`,`, p] : [p]))}) AS limits
+      FROM mailbox_limits WHERE mailbox_id = ${mailboxId}`
+    return row?.limits
   },
 }

@@ -1,23 +1,9 @@
 import type { Fragment, Sql } from 'postgres'
-import { useDb } from '../../utils/db'
-import type { Page } from '../../utils/respond'
+import { useDb } from '#server/db/use'
 import { containsPattern } from './like'
 import { mailboxLayout, spansFor } from './mailbox-layout'
-
-/** The API's mailbox: never the password. `quota_mb` is the effective quota (own, else domain's, else server's). */
-export interface MailboxRow {
-  id: number
-  domain_id: number
-  domain: string
-  username: string
-  address: string
-  name: string
-  quota_mb: number
-  active: boolean
-  /** ISO 8601, UTC. */
-  created_at: string
-  updated_at: string
-}
+import type { Mailbox } from '#shared/types/directory'
+import type { Page } from '#shared/types/list'
 
 export interface MailboxFilter {
   domainId?: number
@@ -46,11 +32,11 @@ export interface MailboxChanges {
 const isoTime = (sql: Sql, column: Fragment) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
 /** `table` is `mailboxes`, or the CTE of just-deleted rows. */
-const select = (sql: Sql, table: Fragment, extra: Fragment = sql``) => sql`
+const select = (sql: Sql, extra: Fragment = sql``) => sql`
   SELECT m.id, m.domain_id, d.name AS domain, m.username, m.username || '@' || d.name AS address, m.name,
-         coalesce(m.quota_mb, d.quota_mb, s.quota_mb) AS quota_mb, m.active,
+         e.quota_mb, m.active,
          ${isoTime(sql, sql`m.created_at`)} AS created_at, ${isoTime(sql, sql`m.updated_at`)} AS updated_at ${extra}
-  FROM ${table} m JOIN domains d ON d.id = m.domain_id CROSS JOIN server_settings s`
+  FROM mailboxes m JOIN domains d ON d.id = m.domain_id JOIN mailbox_limits e ON e.mailbox_id = m.id`
 
 /** Filtered lists (by search and/or domain): ids of one page in address order, plus the total. */
 async function pageIds(sql: Sql, page: Page, filter: MailboxFilter): Promise<{ ids: Fragment, total: Promise<number> }> {
@@ -80,19 +66,19 @@ const LAYOUT_ATTEMPTS = 4
  * page spans and where in each it starts, so a deep page is a few index probes, not an OFFSET over
  * the table. The same statement returns the list version, proving the layout still holds.
  */
-async function unfilteredPage(sql: Sql, page: Page): Promise<{ rows: MailboxRow[], total: number }> {
+async function unfilteredPage(sql: Sql, page: Page): Promise<{ rows: Mailbox[], total: number }> {
   const offset = (page.page - 1) * page.limit
   let layout = mailboxLayout.current() ?? await mailboxLayout.load(sql)
   for (let attempt = 1; ; attempt++) {
     const { domainIds, offsets } = spansFor(layout, offset, page.limit)
-    const rows = await sql<(MailboxRow & { list_version?: string })[]>`
+    const rows = await sql<(Mailbox & { list_version?: string })[]>`
       WITH page AS (
         SELECT m.id FROM unnest(${domainIds}::int[], ${offsets}::int[]) WITH ORDINALITY AS s(domain_id, skip, ord)
         CROSS JOIN LATERAL (
           SELECT id, username FROM mailboxes WHERE domain_id = s.domain_id ORDER BY username OFFSET s.skip LIMIT ${page.limit}
         ) m
         ORDER BY s.ord, m.username LIMIT ${page.limit})
-      ${select(sql, sql`mailboxes`, sql`, (SELECT version::text FROM mailbox_list_version) AS list_version`)}
+      ${select(sql, sql`, (SELECT version::text FROM mailbox_list_version) AS list_version`)}
       JOIN page ON page.id = m.id ORDER BY d.name, m.username`
     const version = rows[0]?.list_version ?? (await sql<{ v: string }[]>`SELECT version::text AS v FROM mailbox_list_version`)[0]!.v
     if (version === layout.version || attempt === LAYOUT_ATTEMPTS) {
@@ -104,24 +90,24 @@ async function unfilteredPage(sql: Sql, page: Page): Promise<{ rows: MailboxRow[
 }
 
 export const mailboxesDb = {
-  async list(page: Page, filter: MailboxFilter): Promise<{ rows: MailboxRow[], total: number }> {
+  async list(page: Page, filter: MailboxFilter): Promise<{ rows: Mailbox[], total: number }> {
     const sql = useDb()
     if (filter.search === undefined && filter.domainId === undefined) return unfilteredPage(sql, page)
     const { ids, total } = await pageIds(sql, page, filter)
     const [rows, count] = await Promise.all([
-      sql<MailboxRow[]>`WITH page AS (${ids}) ${select(sql, sql`mailboxes`)} JOIN page ON page.id = m.id ORDER BY d.name, m.username`,
+      sql<Mailbox[]>`WITH page AS (${ids}) ${select(sql)} JOIN page ON page.id = m.id ORDER BY d.name, m.username`,
       total,
     ])
     return { rows, total: count }
   },
 
-  async get(id: number): Promise<MailboxRow | undefined> {
+  async get(id: number): Promise<Mailbox | undefined> {
     const sql = useDb()
-    const [row] = await sql<MailboxRow[]>`${select(sql, sql`mailboxes`)} WHERE m.id = ${id}`
+    const [row] = await sql<Mailbox[]>`${select(sql)} WHERE m.id = ${id}`
     return row
   },
 
-  async create(input: MailboxInsert): Promise<MailboxRow> {
+  async create(input: MailboxInsert): Promise<Mailbox> {
     const sql = useDb()
     const [row] = await sql<{ id: number }[]>`
       INSERT INTO mailboxes (domain_id, username, password, name, quota_mb, active)
@@ -142,11 +128,12 @@ export const mailboxesDb = {
     return rows.length > 0
   },
 
-  async remove(id: number): Promise<MailboxRow | undefined> {
+  async remove(id: number): Promise<Mailbox | undefined> {
     const sql = useDb()
-    const [row] = await sql<MailboxRow[]>`
-      WITH gone AS (DELETE FROM mailboxes WHERE id = ${id} RETURNING *)
-      ${select(sql, sql`gone`)}`
+    const [row] = await sql<Mailbox[]>`
+      WITH doomed AS (${select(sql)} WHERE m.id = ${id}),
+           gone AS (DELETE FROM mailboxes WHERE id = ${id} RETURNING id)
+      SELECT doomed.* FROM doomed JOIN gone ON gone.id = doomed.id`
     return row
   },
 }

@@ -1,16 +1,13 @@
 import type { JSONValue } from 'postgres'
 import { MAILSTACK_SETTING_KEYS, type MailstackSettingsRow } from '#shared/schemas/mailstack'
-import type { ReconcileReport } from '../../mailstack/reconcile'
-import { useDb } from '../../utils/db'
-
-/** A finished reconcile run as recorded (dry runs are plans and are not recorded). */
-export type ReconcileRunRow = Omit<ReconcileReport, 'diff'> & { id: number }
+import { useDb } from '#server/db/use'
+import type { ReconcileRun } from '#shared/types/mailstack'
 
 // Any constant, the same in every panel process: one reconcile at a time per database.
 const RECONCILE_LOCK_KEY = 7_305_117_002
 const KEEP_RUNS = 500
 
-const json = (run: Omit<ReconcileRunRow, 'id'>) => {
+const json = (run: Omit<ReconcileRun, 'id'>) => {
   const sql = useDb()
   const j = (value: unknown) => sql.json(value as JSONValue)
   return { files: j(run.files), reloads: j(run.reloads), notes: j(run.notes), errors: j(run.errors) }
@@ -52,7 +49,7 @@ export const mailstackDb = {
     }
   },
 
-  async recordRun(run: Omit<ReconcileRunRow, 'id'>): Promise<number> {
+  async recordRun(run: Omit<ReconcileRun, 'id'>): Promise<number> {
     const sql = useDb()
     const [row] = await sql<{ id: number }[]>`
       INSERT INTO reconcile_runs ${sql({ ...run, ...json(run) })}
@@ -62,11 +59,11 @@ export const mailstackDb = {
   },
 
   /** The newest run, and the newest successful real (not dry) run. */
-  async lastRuns(): Promise<{ last?: ReconcileRunRow, lastSuccess?: ReconcileRunRow }> {
+  async lastRuns(): Promise<{ last?: ReconcileRun, lastSuccess?: ReconcileRun }> {
     const sql = useDb()
     const columns = sql`id, trigger, dry_run, ok, changed, started_at, finished_at, duration_ms, files, reloads, notes, errors`
-    const [last] = await sql<ReconcileRunRow[]>`SELECT ${columns} FROM reconcile_runs ORDER BY id DESC LIMIT 1`
-    const [lastSuccess] = await sql<ReconcileRunRow[]>`
+    const [last] = await sql<ReconcileRun[]>`SELECT ${columns} FROM reconcile_runs ORDER BY id DESC LIMIT 1`
+    const [lastSuccess] = await sql<ReconcileRun[]>`
       SELECT ${columns} FROM reconcile_runs WHERE ok AND NOT dry_run ORDER BY id DESC LIMIT 1`
     return { last, lastSuccess }
   },

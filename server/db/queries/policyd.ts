@@ -1,6 +1,18 @@
 import type { FailMode } from '#shared/schemas/policyd'
-import type { SenderLimits } from '../../policyd/decide'
-import { useDb } from '../../utils/db'
+import { useDb } from '#server/db/use'
+import type { PolicydUsage } from '#shared/types/policyd'
+
+export interface SenderLimits {
+  mailboxId: number
+  /** Mailbox and domain both active (Dovecot would refuse a new login otherwise). */
+  active: boolean
+  smtpEnabled: boolean
+  requireTls: boolean
+  maxMessageSize: number
+  maxRecipients: number
+  /** Messages per UTC day; 0 = unlimited. */
+  dailySendLimit: number
+}
 
 export interface LimitsVersion {
   version: number
@@ -18,13 +30,6 @@ export interface CounterGrant {
   granted: number
   /** The day's count after this statement. */
   count: number
-}
-
-export interface UsageRow {
-  mailbox_id: number
-  address: string
-  sent: number
-  daily_send_limit: number
 }
 
 interface SenderSqlRow {
@@ -60,14 +65,8 @@ export const policydDb = {
       SELECT v.version, s.policyd_fail_mode AS fail_mode, mb.*
       FROM policyd_limits_version v CROSS JOIN server_settings s
       LEFT JOIN LATERAL (
-        SELECT m.id AS mailbox_id, m.active AND d.active AS active,
-               coalesce(m.smtp_enabled, d.smtp_enabled, s.smtp_enabled) AS smtp_enabled,
-               coalesce(m.require_tls, d.require_tls, s.require_tls) AS require_tls,
-               coalesce(m.max_message_size, d.max_message_size, s.max_message_size) AS max_message_size,
-               coalesce(m.max_recipients, d.max_recipients, s.max_recipients) AS max_recipients,
-               coalesce(m.daily_send_limit, d.daily_send_limit, s.daily_send_limit) AS daily_send_limit
-        FROM domains d JOIN mailboxes m ON m.domain_id = d.id AND m.username = ${username}
-        WHERE d.name = ${domain}
+        SELECT mailbox_id, active, smtp_enabled, require_tls, max_message_size, max_recipients, daily_send_limit
+        FROM mailbox_limits WHERE domain_name = ${domain} AND username = ${username}
       ) mb ON true`
     const r = row!
     const out: SenderRow = { version: r.version, failMode: r.fail_mode }
@@ -146,16 +145,14 @@ export const policydDb = {
   },
 
   /** The day's busiest senders (with their current effective limit) and the totals over all mailboxes. */
-  async usage(day: string, top: number): Promise<{ mailboxes: number, messages: number, top: UsageRow[] }> {
+  async usage(day: string, top: number): Promise<{ mailboxes: number, messages: number, top: PolicydUsage[] }> {
     const sql = useDb()
     const [totals, rows] = await Promise.all([
       sql<{ mailboxes: number, messages: number }[]>`
         SELECT count(*)::int AS mailboxes, coalesce(sum(count), 0)::int AS messages FROM policyd_counters WHERE day = ${day}::date`,
-      sql<UsageRow[]>`
-        SELECT c.mailbox_id, m.username || '@' || d.name AS address, c.count AS sent,
-               coalesce(m.daily_send_limit, d.daily_send_limit, s.daily_send_limit) AS daily_send_limit
-        FROM policyd_counters c JOIN mailboxes m ON m.id = c.mailbox_id JOIN domains d ON d.id = m.domain_id
-        CROSS JOIN server_settings s
+      sql<PolicydUsage[]>`
+        SELECT c.mailbox_id, e.username || '@' || e.domain_name AS address, c.count AS sent, e.daily_send_limit
+        FROM policyd_counters c JOIN mailbox_limits e ON e.mailbox_id = c.mailbox_id
         WHERE c.day = ${day}::date ORDER BY c.count DESC, c.mailbox_id LIMIT ${top}`,
     ])
     return { ...totals[0]!, top: rows }

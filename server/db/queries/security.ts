@@ -1,13 +1,6 @@
 import type { SecuritySettingsUpdate } from '#shared/schemas/security'
-import { useDb } from '../../utils/db'
-
-export interface SecuritySettingsRow {
-  admin_login_whitelist: string[]
-  api_key_whitelist: string[]
-  login_rate_limit: number
-  api_rate_limit: number
-  trusted_proxies: string[]
-}
+import { useDb } from '#server/db/use'
+import type { SecuritySettings as SecuritySettingsRow } from '#shared/types/access'
 
 const columns = ['admin_login_whitelist', 'api_key_whitelist', 'login_rate_limit', 'api_rate_limit', 'trusted_proxies'] as const
 

@@ -1,29 +1,22 @@
-import { useDb } from '../../utils/db'
-import type { Page } from '../../utils/respond'
-
-export interface TokenRow {
-  id: number
-  name: string
-  prefix: string
-  created_at: Date
-  last_used_at: Date | null
-}
+import { useDb } from '#server/db/use'
+import type { Token } from '#shared/types/access'
+import type { Page } from '#shared/types/list'
 
 const columns = ['id', 'name', 'prefix', 'created_at', 'last_used_at'] as const
 
 export const tokensDb = {
-  async list(page: Page): Promise<{ rows: TokenRow[], total: number }> {
+  async list(page: Page): Promise<{ rows: Token[], total: number }> {
     const sql = useDb()
     const [rows, [count]] = await Promise.all([
-      sql<TokenRow[]>`SELECT ${sql(columns)} FROM api_tokens ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+      sql<Token[]>`SELECT ${sql(columns)} FROM api_tokens ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
       sql<{ total: number }[]>`SELECT count(*)::int AS total FROM api_tokens`,
     ])
     return { rows, total: count!.total }
   },
 
-  async create(name: string, tokenHash: string, prefix: string): Promise<TokenRow> {
+  async create(name: string, tokenHash: string, prefix: string): Promise<Token> {
     const sql = useDb()
-    const [row] = await sql<TokenRow[]>`
+    const [row] = await sql<Token[]>`
       INSERT INTO api_tokens (name, token_hash, prefix) VALUES (${name}, ${tokenHash}, ${prefix}) RETURNING ${sql(columns)}`
     return row!
   },
@@ -38,9 +31,9 @@ export const tokensDb = {
     await useDb()`UPDATE api_tokens SET last_used_at = now() WHERE id = ${id}`
   },
 
-  async remove(id: number): Promise<TokenRow | undefined> {
+  async remove(id: number): Promise<Token | undefined> {
     const sql = useDb()
-    const [row] = await sql<TokenRow[]>`DELETE FROM api_tokens WHERE id = ${id} RETURNING ${sql(columns)}`
+    const [row] = await sql<Token[]>`DELETE FROM api_tokens WHERE id = ${id} RETURNING ${sql(columns)}`
     return row
   },
 }

@@ -1,22 +1,8 @@
 import type { Sql } from 'postgres'
 import type { WebhookCreate, WebhookEvent } from '#shared/schemas/webhook'
-import { useDb } from '../../utils/db'
-import type { Page } from '../../utils/respond'
-
-/** `last_status` of the most recent attempt: delivered, retrying (failed, will retry) or failed (given up). */
-export type WebhookStatus = 'delivered' | 'retrying' | 'failed'
-
-/** The API's webhook: never the secret, only whether one is set. */
-export interface WebhookRow {
-  id: number
-  url: string
-  events: WebhookEvent[]
-  created_at: Date
-  has_secret: boolean
-  last_delivery_at: Date | null
-  last_status: WebhookStatus | null
-  last_error: string | null
-}
+import { useDb } from '#server/db/use'
+import type { Page } from '#shared/types/list'
+import type { Webhook } from '#shared/types/webhooks'
 
 /** A claimed delivery with what the worker needs to send it (including the secret, server-side only). */
 export interface DueDelivery {
@@ -35,33 +21,33 @@ const columns = (sql: Sql) => sql`
   id, url, events, created_at, secret IS NOT NULL AS has_secret, last_delivery_at, last_status, last_error`
 
 export const webhooksDb = {
-  async list(page: Page): Promise<{ rows: WebhookRow[], total: number }> {
+  async list(page: Page): Promise<{ rows: Webhook[], total: number }> {
     const sql = useDb()
     const [rows, [count]] = await Promise.all([
-      sql<WebhookRow[]>`SELECT ${columns(sql)} FROM webhooks ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+      sql<Webhook[]>`SELECT ${columns(sql)} FROM webhooks ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
       sql<{ total: number }[]>`SELECT count(*)::int AS total FROM webhooks`,
     ])
     return { rows, total: count!.total }
   },
 
-  async get(id: number): Promise<WebhookRow | undefined> {
+  async get(id: number): Promise<Webhook | undefined> {
     const sql = useDb()
-    const [row] = await sql<WebhookRow[]>`SELECT ${columns(sql)} FROM webhooks WHERE id = ${id}`
+    const [row] = await sql<Webhook[]>`SELECT ${columns(sql)} FROM webhooks WHERE id = ${id}`
     return row
   },
 
-  async create(input: WebhookCreate): Promise<WebhookRow> {
+  async create(input: WebhookCreate): Promise<Webhook> {
     const sql = useDb()
-    const [row] = await sql<WebhookRow[]>`
+    const [row] = await sql<Webhook[]>`
       INSERT INTO webhooks (url, secret, events) VALUES (${input.url}, ${input.secret ?? null}, ${input.events})
       RETURNING ${columns(sql)}`
     return row!
   },
 
   /** Pending deliveries go with it (ON DELETE CASCADE). */
-  async remove(id: number): Promise<WebhookRow | undefined> {
+  async remove(id: number): Promise<Webhook | undefined> {
     const sql = useDb()
-    const [row] = await sql<WebhookRow[]>`DELETE FROM webhooks WHERE id = ${id} RETURNING ${columns(sql)}`
+    const [row] = await sql<Webhook[]>`DELETE FROM webhooks WHERE id = ${id} RETURNING ${columns(sql)}`
     return row
   },
 

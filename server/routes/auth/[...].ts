@@ -1,1 +1,1 @@
-export { default } from '../../api/[...]'
+export { default } from '#server/api/[...]'

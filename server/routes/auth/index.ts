@@ -1,2 +1,2 @@
 // /auth — the bare prefix: a JSON 404 like any unknown API path.
-export { default } from '../../api/[...]'
+export { default } from '#server/api/[...]'

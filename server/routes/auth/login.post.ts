@@ -1,13 +1,13 @@
 import { setCookie } from 'h3'
 import { loginSchema } from '#shared/schemas/auth'
-import { defineApiHandler } from '../../utils/api-handler'
-import { auth, ipNotAllowed, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../utils/auth'
-import { useConfig } from '../../utils/config'
-import { ApiError, apiErrors } from '../../utils/errors'
-import { passwords } from '../../utils/password'
-import { safeEqual } from '../../utils/secrets'
-import { securitySettings } from '../../utils/security-settings'
-import { readValidBody } from '../../utils/validate'
+import { defineApiHandler } from '#server/request/api-handler'
+import { auth, ipNotAllowed, SESSION_COOKIE, SESSION_TTL_SECONDS } from '#server/request/auth'
+import { useConfig } from '#server/utils/config'
+import { ApiError, apiErrors } from '#server/utils/errors'
+import { passwords } from '#server/utils/password'
+import { safeEqual } from '#server/utils/secrets'
+import { securitySettings } from '#server/services/access/security-settings'
+import { readValidBody } from '#server/request/validate'
 
 /** POST /auth/login — checks the admin credentials from config.env; returns a JWT and sets the session cookie. */
 export default defineApiHandler(async (event) => {

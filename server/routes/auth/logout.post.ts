@@ -1,6 +1,6 @@
 import { deleteCookie } from 'h3'
-import { defineApiHandler } from '../../utils/api-handler'
-import { SESSION_COOKIE } from '../../utils/auth'
+import { defineApiHandler } from '#server/request/api-handler'
+import { SESSION_COOKIE } from '#server/request/auth'
 
 /** POST /auth/logout — clears the session cookie. */
 export default defineApiHandler((event) => {

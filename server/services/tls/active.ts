@@ -1,6 +1,6 @@
 import { consola } from 'consola'
-import { certificatesDb } from '../../db/queries/certificates'
-import { scrubSecrets } from '../../utils/errors'
+import { certificatesDb } from '#server/db/queries/certificates'
+import { scrubSecrets } from '#server/utils/errors'
 import { day0 } from './day0'
 import { readStoredPair } from './stored'
 

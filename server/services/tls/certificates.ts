@@ -3,10 +3,9 @@ import { dirname, join, sep } from 'node:path'
 import { consola } from 'consola'
 import * as v from 'valibot'
 import { publicHostname, type CertificateIssue, type CertificateUpload } from '#shared/schemas/certificates'
-import { certificatesDb, type CertificateRow } from '../../db/queries/certificates'
-import { useConfig } from '../../utils/config'
-import { apiErrors, scrubSecrets, toApiError } from '../../utils/errors'
-import type { Page } from '../../utils/respond'
+import { certificatesDb } from '#server/db/queries/certificates'
+import { useConfig } from '#server/utils/config'
+import { apiErrors, scrubSecrets, toApiError } from '#server/utils/errors'
 import { activeCertificate } from './active'
 import { certbot } from './certbot'
 import { day0 } from './day0'
@@ -14,16 +13,12 @@ import { tlsErrors } from './errors'
 import { PemError, pem, type CheckedPair } from './pem'
 import { certbotLive, tlsPaths } from './paths'
 import { readStoredPair } from './stored'
+import type { Certificate, CertificateRecord } from '#shared/types/certificates'
+import type { Page } from '#shared/types/list'
 
 const DAY_MS = 86_400_000
 
-export interface CertificateView extends CertificateRow {
-  active: boolean
-  /** Whole days left (negative once expired). */
-  expires_in_days: number
-}
-
-function view(row: CertificateRow, activeId: number | undefined): CertificateView {
+function view(row: CertificateRecord, activeId: number | undefined): Certificate {
   return { ...row, active: row.id === activeId, expires_in_days: Math.floor((row.not_after.getTime() - Date.now()) / DAY_MS) }
 }
 
@@ -67,13 +62,13 @@ function readLineage(hostname: string): CheckedPair & { files: { cert: string, k
 }
 
 export const certificates = {
-  async list(page: Page): Promise<{ rows: CertificateView[], total: number }> {
+  async list(page: Page): Promise<{ rows: Certificate[], total: number }> {
     await day0.settled()
     const [{ rows, total }, active] = await Promise.all([certificatesDb.list(page), activeCertificate()])
     return { rows: rows.map(row => view(row, active?.id)), total }
   },
 
-  async get(id: number): Promise<CertificateView> {
+  async get(id: number): Promise<Certificate> {
     const row = await certificatesDb.get(id)
     if (!row) throw tlsErrors.notFound()
     return view(row, (await activeCertificate())?.id)
@@ -84,7 +79,7 @@ export const certificates = {
    * and renames it to uploads/<id>/ inside the insert's transaction: a failure at any step leaves
    * neither a row nor files.
    */
-  async upload(input: CertificateUpload): Promise<CertificateRow> {
+  async upload(input: CertificateUpload): Promise<CertificateRecord> {
     const config = useConfig()
     const hostname = input.hostname ?? config.mailHostname
     const pair = checked({ certificate: input.certificate, privateKey: input.private_key, hostname })
@@ -109,7 +104,7 @@ export const certificates = {
   },
 
   /** certbot certonly for one hostname (MAIL_HOSTNAME by default), then the lineage is recorded. */
-  async issue(input: CertificateIssue): Promise<CertificateRow> {
+  async issue(input: CertificateIssue): Promise<CertificateRecord> {
     const config = useConfig()
     const parsed = v.safeParse(publicHostname, input.hostname ?? config.mailHostname)
     if (!parsed.success) throw apiErrors.validation('hostname: MAIL_HOSTNAME is not a public DNS name; send hostname (such as mail.example.com)')
@@ -129,7 +124,7 @@ export const certificates = {
   },
 
   /** certbot renew for the row's lineage; the row keeps its id and takes the new certificate's facts. */
-  async renew(id: number, force: boolean): Promise<{ row: CertificateRow, renewed: boolean }> {
+  async renew(id: number, force: boolean): Promise<{ row: CertificateRecord, renewed: boolean }> {
     const row = await certificatesDb.get(id)
     if (!row) throw tlsErrors.notFound()
     if (row.source !== 'certbot') throw tlsErrors.notRenewable(row.source)
@@ -151,7 +146,7 @@ export const certificates = {
    * with its row, a certbot lineage is deleted through certbot; the day-0 pair stays on disk
    * (the installer made it, and HTTPS falls back to it).
    */
-  async remove(id: number): Promise<CertificateRow> {
+  async remove(id: number): Promise<CertificateRecord> {
     const row = await certificatesDb.get(id)
     if (!row) throw tlsErrors.notFound()
     if ((await activeCertificate())?.id === id) throw tlsErrors.active()

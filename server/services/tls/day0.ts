@@ -1,7 +1,7 @@
 import { consola } from 'consola'
-import { certificatesDb } from '../../db/queries/certificates'
-import { useConfig } from '../../utils/config'
-import { scrubSecrets } from '../../utils/errors'
+import { certificatesDb } from '#server/db/queries/certificates'
+import { useConfig } from '#server/utils/config'
+import { scrubSecrets } from '#server/utils/errors'
 import { tlsPaths } from './paths'
 import { ensureSelfSigned } from './self-signed'
 

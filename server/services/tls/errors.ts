@@ -1,4 +1,4 @@
-import { ApiError } from '../../utils/errors'
+import { ApiError } from '#server/utils/errors'
 
 /** The certificate API's own conflicts and failures, beside the generic ones in utils/errors. */
 export const tlsErrors = {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { ConfigError, type PanelConfig } from '../../utils/config'
+import { ConfigError, type PanelConfig } from '#server/utils/config'
 import { tlsPaths } from './paths'
 import { ensureSelfSigned } from './self-signed'
 

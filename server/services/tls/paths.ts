@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { PanelPaths } from '../../utils/config'
+import type { PanelPaths } from '#server/utils/config'
 import { hostnames } from './hostname'
 
 export interface TlsPaths {

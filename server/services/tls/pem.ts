@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { WILDCARD_RE } from '#shared/schemas/certificates'
+import type { CertificateMeta } from '#shared/types/certificates'
 
 // Postfix and Dovecot on current distributions refuse RSA keys below 2048 bits at security level 2.
 const MIN_RSA_BITS = 2048
@@ -15,16 +16,6 @@ export class PemError extends Error {
   constructor(readonly field: PemField, message: string) {
     super(`${field}: ${message}`)
   }
-}
-
-/** What the certificates table keeps about a certificate (never key material). */
-export interface CertificateMeta {
-  fingerprint_sha256: string
-  subject: string
-  san: string[]
-  issuer: string
-  not_before: Date
-  not_after: Date
 }
 
 export interface CheckedPair {

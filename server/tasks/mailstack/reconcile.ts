@@ -1,5 +1,5 @@
-import { reconciler } from '../../mailstack/runner'
-import { databaseInfo } from '../../utils/db'
+import { reconciler } from '#server/mailstack/runner'
+import { databaseInfo } from '#server/db/use'
 
 /**
  * The scheduled reconcile (nuxt.config scheduledTasks): puts back a file someone edited by hand,

@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { audit } from '../../../utils/audit'
-import { pageQueryEntries, respond } from '../../../utils/respond'
-import { getValidQuery } from '../../../utils/validate'
+import { defineApiHandler } from '#server/request/api-handler'
+import { audit } from '#server/services/audit/audit'
+import { pageQueryEntries, respond } from '#server/request/respond'
+import { getValidQuery } from '#server/request/validate'
 
 const SINCE_MESSAGE = 'must be an ISO 8601 timestamp such as 2026-05-28T00:00:00Z'
 

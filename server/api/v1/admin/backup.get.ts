@@ -1,10 +1,10 @@
 import { setResponseHeaders } from 'h3'
 import * as v from 'valibot'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { audit } from '../../../utils/audit'
-import { securitySettings } from '../../../utils/security-settings'
-import { backup } from '../../../services/backup'
-import { getValidQuery } from '../../../utils/validate'
+import { defineApiHandler } from '#server/request/api-handler'
+import { audit } from '#server/services/audit/audit'
+import { securitySettings } from '#server/services/access/security-settings'
+import { backup } from '#server/services/backup/backup'
+import { getValidQuery } from '#server/request/validate'
 
 const query = v.strictObject({
   include_audit: v.optional(v.picklist(['true', 'false'], 'must be true or false'), 'false'),

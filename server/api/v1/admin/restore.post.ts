@@ -1,7 +1,7 @@
-import { defineApiHandler } from '../../../utils/api-handler'
-import { reconciler } from '../../../mailstack/runner'
-import { backup } from '../../../services/backup'
-import { respond } from '../../../utils/respond'
+import { defineApiHandler } from '#server/request/api-handler'
+import { reconciler } from '#server/mailstack/runner'
+import { backup } from '#server/services/backup/backup'
+import { respond } from '#server/request/respond'
 
 /**
  * POST /api/v1/admin/restore — replaces all panel data and config.env with a backup archive's (raw

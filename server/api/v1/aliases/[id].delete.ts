@@ -1,9 +1,9 @@
-import { aliasesDb } from '../../../db/queries/aliases'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { respond } from '../../../utils/respond'
-import { getIdParam } from '../../../utils/validate'
-import { webhooks } from '../../../utils/webhooks'
+import { aliasesDb } from '#server/db/queries/aliases'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam } from '#server/request/validate'
+import { webhooks } from '#server/services/webhooks/webhooks'
 
 /** DELETE /api/v1/aliases/:id — deletes the alias. */
 export default defineApiHandler(async (event) => {

@@ -1,7 +1,7 @@
-import { aliasesDb } from '../../../db/queries/aliases'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { getIdParam } from '../../../utils/validate'
+import { aliasesDb } from '#server/db/queries/aliases'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { getIdParam } from '#server/request/validate'
 
 /** GET /api/v1/aliases/:id — the alias. */
 export default defineApiHandler(async (event) => {

@@ -1,9 +1,9 @@
 import { aliasUpdateSchema } from '#shared/schemas/alias'
-import { aliasesDb } from '../../../db/queries/aliases'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { respond } from '../../../utils/respond'
-import { getIdParam, readValidBody } from '../../../utils/validate'
+import { aliasesDb } from '#server/db/queries/aliases'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam, readValidBody } from '#server/request/validate'
 
 /** PUT /api/v1/aliases/:id — replaces the destinations and/or sets active. */
 export default defineApiHandler(async (event) => {

@@ -1,10 +1,10 @@
 import { aliasCreateSchema } from '#shared/schemas/alias'
-import { aliasesDb } from '../../../db/queries/aliases'
-import { resolveLocalPart } from '../../../services/addresses'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { respond } from '../../../utils/respond'
-import { readValidBody } from '../../../utils/validate'
-import { webhooks } from '../../../utils/webhooks'
+import { aliasesDb } from '#server/db/queries/aliases'
+import { resolveLocalPart } from '#server/services/directory/addresses'
+import { defineApiHandler } from '#server/request/api-handler'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
+import { webhooks } from '#server/services/webhooks/webhooks'
 
 /** POST /api/v1/aliases — forwards `source` (in the domain) to one or more destination addresses. */
 export default defineApiHandler(async (event) => {

@@ -1,2 +1,2 @@
 // POST /api/v1/auth/login — the same sign-in under the API base path, for clients that prefix everything.
-export { default } from '../../../routes/auth/login.post'
+export { default } from '#server/routes/auth/login.post'

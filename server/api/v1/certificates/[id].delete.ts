@@ -1,8 +1,8 @@
-import { certificates } from '../../../services/tls/certificates'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { reconciler } from '../../../mailstack/runner'
-import { respond } from '../../../utils/respond'
-import { getIdParam } from '../../../utils/validate'
+import { certificates } from '#server/services/tls/certificates'
+import { defineApiHandler } from '#server/request/api-handler'
+import { reconciler } from '#server/mailstack/runner'
+import { respond } from '#server/request/respond'
+import { getIdParam } from '#server/request/validate'
 
 /** DELETE /api/v1/certificates/:id — removes a certificate and its files; 409 CERTIFICATE_ACTIVE for the one being served. */
 export default defineApiHandler(async (event) => {

@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import { certificates } from '../../../services/tls/certificates'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { pageQueryEntries, respond } from '../../../utils/respond'
-import { getValidQuery } from '../../../utils/validate'
+import { certificates } from '#server/services/tls/certificates'
+import { defineApiHandler } from '#server/request/api-handler'
+import { pageQueryEntries, respond } from '#server/request/respond'
+import { getValidQuery } from '#server/request/validate'
 
 const query = v.strictObject(pageQueryEntries)
 

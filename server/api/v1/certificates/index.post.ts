@@ -1,9 +1,9 @@
 import { certificateUploadSchema } from '#shared/schemas/certificates'
-import { certificates } from '../../../services/tls/certificates'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { reconciler } from '../../../mailstack/runner'
-import { respond } from '../../../utils/respond'
-import { readValidBody } from '../../../utils/validate'
+import { certificates } from '#server/services/tls/certificates'
+import { defineApiHandler } from '#server/request/api-handler'
+import { reconciler } from '#server/mailstack/runner'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
 
 /** POST /api/v1/certificates — uploads a PEM certificate (chain) and its key; 400 unless they match, are valid now and cover the hostname. */
 export default defineApiHandler(async (event) => {

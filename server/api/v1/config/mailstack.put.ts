@@ -1,10 +1,10 @@
 import { mailstackSettingsUpdateSchema, portClash } from '#shared/schemas/mailstack'
-import { mailstackDb } from '../../../db/queries/mailstack'
-import { reconciler } from '../../../mailstack/runner'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { respond } from '../../../utils/respond'
-import { readValidBody } from '../../../utils/validate'
+import { mailstackDb } from '#server/db/queries/mailstack'
+import { reconciler } from '#server/mailstack/runner'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
 
 /** PUT /api/v1/config/mailstack — changes any subset of the listen settings; the reconciler applies them. */
 export default defineApiHandler(async (event) => {

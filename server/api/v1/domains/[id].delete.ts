@@ -1,9 +1,9 @@
-import { domainsDb } from '../../../db/queries/domains'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { respond } from '../../../utils/respond'
-import { getIdParam } from '../../../utils/validate'
-import { webhooks } from '../../../utils/webhooks'
+import { domainsDb } from '#server/db/queries/domains'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam } from '#server/request/validate'
+import { webhooks } from '#server/services/webhooks/webhooks'
 
 /** DELETE /api/v1/domains/:id — deletes the domain with all its mailboxes and aliases. */
 export default defineApiHandler(async (event) => {

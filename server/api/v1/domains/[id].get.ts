@@ -1,7 +1,7 @@
-import { domainsDb } from '../../../db/queries/domains'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { getIdParam } from '../../../utils/validate'
+import { domainsDb } from '#server/db/queries/domains'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { getIdParam } from '#server/request/validate'
 
 /** GET /api/v1/domains/:id — the domain. */
 export default defineApiHandler(async (event) => {

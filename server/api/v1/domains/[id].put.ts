@@ -1,9 +1,9 @@
 import { domainUpdateSchema } from '#shared/schemas/domain'
-import { domainsDb } from '../../../db/queries/domains'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { respond } from '../../../utils/respond'
-import { getIdParam, readValidBody } from '../../../utils/validate'
+import { domainsDb } from '#server/db/queries/domains'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam, readValidBody } from '#server/request/validate'
 
 /** PUT /api/v1/domains/:id — changes `active` and/or `description` (the name is fixed). */
 export default defineApiHandler(async (event) => {

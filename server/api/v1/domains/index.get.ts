@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import { domainsDb } from '../../../db/queries/domains'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { pageQueryEntries, respond } from '../../../utils/respond'
-import { getValidQuery } from '../../../utils/validate'
+import { domainsDb } from '#server/db/queries/domains'
+import { defineApiHandler } from '#server/request/api-handler'
+import { pageQueryEntries, respond } from '#server/request/respond'
+import { getValidQuery } from '#server/request/validate'
 
 const query = v.strictObject({ ...pageQueryEntries, search: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(253))) })
 

@@ -1,9 +1,9 @@
 import { domainCreateSchema } from '#shared/schemas/domain'
-import { domainsDb } from '../../../db/queries/domains'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { respond } from '../../../utils/respond'
-import { readValidBody } from '../../../utils/validate'
-import { webhooks } from '../../../utils/webhooks'
+import { domainsDb } from '#server/db/queries/domains'
+import { defineApiHandler } from '#server/request/api-handler'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
+import { webhooks } from '#server/services/webhooks/webhooks'
 
 /** POST /api/v1/domains — adds a virtual domain; 409 DOMAIN_EXISTS if the name is taken. */
 export default defineApiHandler(async (event) => {

@@ -1,7 +1,7 @@
-import { mailboxesDb } from '../../../db/queries/mailboxes'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { getIdParam } from '../../../utils/validate'
+import { mailboxesDb } from '#server/db/queries/mailboxes'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { getIdParam } from '#server/request/validate'
 
 /** GET /api/v1/mailboxes/:id — the mailbox (never its password hash). */
 export default defineApiHandler(async (event) => {

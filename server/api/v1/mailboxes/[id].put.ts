@@ -1,9 +1,9 @@
 import { mailboxUpdateSchema } from '#shared/schemas/mailbox'
-import { mailboxesDb } from '../../../db/queries/mailboxes'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { apiErrors } from '../../../utils/errors'
-import { respond } from '../../../utils/respond'
-import { getIdParam, readValidBody } from '../../../utils/validate'
+import { mailboxesDb } from '#server/db/queries/mailboxes'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam, readValidBody } from '#server/request/validate'
 
 /** PUT /api/v1/mailboxes/:id — changes name, quota_mb (null = inherit) and/or active. */
 export default defineApiHandler(async (event) => {

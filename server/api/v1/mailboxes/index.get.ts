@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import { mailboxesDb } from '../../../db/queries/mailboxes'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { idQueryParam, pageQueryEntries, respond } from '../../../utils/respond'
-import { getValidQuery } from '../../../utils/validate'
+import { mailboxesDb } from '#server/db/queries/mailboxes'
+import { defineApiHandler } from '#server/request/api-handler'
+import { idQueryParam, pageQueryEntries, respond } from '#server/request/respond'
+import { getValidQuery } from '#server/request/validate'
 
 const query = v.strictObject({
   ...pageQueryEntries,

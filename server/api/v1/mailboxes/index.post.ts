@@ -1,11 +1,11 @@
 import { mailboxCreateSchema } from '#shared/schemas/mailbox'
-import { mailboxesDb } from '../../../db/queries/mailboxes'
-import { resolveLocalPart } from '../../../services/addresses'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { passwords } from '../../../utils/password'
-import { respond } from '../../../utils/respond'
-import { readValidBody } from '../../../utils/validate'
-import { webhooks } from '../../../utils/webhooks'
+import { mailboxesDb } from '#server/db/queries/mailboxes'
+import { resolveLocalPart } from '#server/services/directory/addresses'
+import { defineApiHandler } from '#server/request/api-handler'
+import { passwords } from '#server/utils/password'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
+import { webhooks } from '#server/services/webhooks/webhooks'
 
 /** POST /api/v1/mailboxes — creates a mailbox; `username` may be `user` or `user@<its domain>`. */
 export default defineApiHandler(async (event) => {

@@ -1,9 +1,9 @@
 import { policydSettingsUpdateSchema } from '#shared/schemas/policyd'
-import { reconciler } from '../../../mailstack/runner'
-import { policyd } from '../../../policyd/daemon'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { respond } from '../../../utils/respond'
-import { readValidBody } from '../../../utils/validate'
+import { reconciler } from '#server/mailstack/runner'
+import { policyd } from '#server/policyd/daemon'
+import { defineApiHandler } from '#server/request/api-handler'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
 
 /** PUT /api/v1/policyd/settings — sets `policyd_fail_mode` (`defer` or `dunno`); in force at once in this process. */
 export default defineApiHandler(async (event) => {

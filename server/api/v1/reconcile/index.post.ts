@@ -1,7 +1,7 @@
 import * as v from 'valibot'
-import { reconciler } from '../../../mailstack/runner'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { getValidQuery } from '../../../utils/validate'
+import { reconciler } from '#server/mailstack/runner'
+import { defineApiHandler } from '#server/request/api-handler'
+import { getValidQuery } from '#server/request/validate'
 
 const query = v.strictObject({
   dry_run: v.optional(v.pipe(v.picklist(['true', 'false', '1', '0'], 'must be true or false'), v.transform(s => s === 'true' || s === '1')), 'false'),

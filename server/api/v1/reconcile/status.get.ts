@@ -1,7 +1,7 @@
-import { mailstackDb } from '../../../db/queries/mailstack'
-import { detectCapabilities } from '../../../mailstack/capabilities'
-import { reconciler } from '../../../mailstack/runner'
-import { defineApiHandler } from '../../../utils/api-handler'
+import { mailstackDb } from '#server/db/queries/mailstack'
+import { detectCapabilities } from '#server/mailstack/capabilities'
+import { reconciler } from '#server/mailstack/runner'
+import { defineApiHandler } from '#server/request/api-handler'
 
 /**
  * GET /api/v1/reconcile/status — the newest run (per-file result, reloads, notes, errors), when the

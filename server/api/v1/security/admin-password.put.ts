@@ -1,10 +1,10 @@
 import { adminPasswordSchema } from '#shared/schemas/security'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { ConfigError, updateConfigFile, useConfig } from '../../../utils/config'
-import { ApiError, apiErrors } from '../../../utils/errors'
-import { passwords } from '../../../utils/password'
-import { respond } from '../../../utils/respond'
-import { readValidBody } from '../../../utils/validate'
+import { defineApiHandler } from '#server/request/api-handler'
+import { ConfigError, updateConfigFile, useConfig } from '#server/utils/config'
+import { ApiError, apiErrors } from '#server/utils/errors'
+import { passwords } from '#server/utils/password'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
 
 /**
  * PUT /api/v1/security/admin-password — needs the current password; rewrites config.env atomically and

@@ -1,5 +1,5 @@
-import { defineApiHandler } from '../../../utils/api-handler'
-import { securitySettings } from '../../../utils/security-settings'
+import { defineApiHandler } from '#server/request/api-handler'
+import { securitySettings } from '#server/services/access/security-settings'
 
 /** GET /api/v1/security/settings — allowlists, per-IP limits (per minute) and trusted proxies. */
 export default defineApiHandler(async () => {

@@ -1,10 +1,10 @@
 import { securitySettingsUpdateSchema } from '#shared/schemas/security'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { ApiError } from '../../../utils/errors'
-import { IpList } from '../../../utils/ip'
-import { respond } from '../../../utils/respond'
-import { securitySettings } from '../../../utils/security-settings'
-import { readValidBody } from '../../../utils/validate'
+import { defineApiHandler } from '#server/request/api-handler'
+import { ApiError } from '#server/utils/errors'
+import { IpList } from '#server/utils/ip'
+import { respond } from '#server/request/respond'
+import { securitySettings } from '#server/services/access/security-settings'
+import { readValidBody } from '#server/request/validate'
 
 /** PUT /api/v1/security/settings — any subset; an admin allowlist that excludes the caller needs `confirm_lockout`. */
 export default defineApiHandler(async (event) => {

@@ -1,12 +1,12 @@
 import { setupSchema } from '#shared/schemas/setup'
-import { defineApiHandler } from '../../../utils/api-handler'
-import { ConfigError, reloadConfig, updateConfigFile, useConfig } from '../../../utils/config'
-import { ApiError } from '../../../utils/errors'
-import { IpList } from '../../../utils/ip'
-import { passwords } from '../../../utils/password'
-import { respond } from '../../../utils/respond'
-import { securitySettings } from '../../../utils/security-settings'
-import { readValidBody } from '../../../utils/validate'
+import { defineApiHandler } from '#server/request/api-handler'
+import { ConfigError, reloadConfig, updateConfigFile, useConfig } from '#server/utils/config'
+import { ApiError } from '#server/utils/errors'
+import { IpList } from '#server/utils/ip'
+import { passwords } from '#server/utils/password'
+import { respond } from '#server/request/respond'
+import { securitySettings } from '#server/services/access/security-settings'
+import { readValidBody } from '#server/request/validate'
 
 const LOOPBACK = new IpList(['127.0.0.0/8', '::1/128'])
 const alreadyComplete = () => new ApiError(409, 'SETUP_COMPLETE', 'Setup is already complete', 'Sign in at /login; change the password under Security.')

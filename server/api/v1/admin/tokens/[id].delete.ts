@@ -1,8 +1,8 @@
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiTokens } from '../../../../utils/api-tokens'
-import { apiErrors } from '../../../../utils/errors'
-import { respond } from '../../../../utils/respond'
-import { getIdParam } from '../../../../utils/validate'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiTokens } from '#server/services/access/api-tokens'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam } from '#server/request/validate'
 
 /** DELETE /api/v1/admin/tokens/:id — revokes the token; it fails from the next request on. */
 export default defineApiHandler(async (event) => {

@@ -1,8 +1,8 @@
 import { tokenCreateSchema } from '#shared/schemas/security'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiTokens } from '../../../../utils/api-tokens'
-import { respond } from '../../../../utils/respond'
-import { readValidBody } from '../../../../utils/validate'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiTokens } from '#server/services/access/api-tokens'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
 
 /** POST /api/v1/admin/tokens — mints a named token; the plaintext `token` is in this response only. */
 export default defineApiHandler(async (event) => {

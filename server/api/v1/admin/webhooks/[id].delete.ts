@@ -1,8 +1,8 @@
-import { webhooksDb } from '../../../../db/queries/webhooks'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiErrors } from '../../../../utils/errors'
-import { respond } from '../../../../utils/respond'
-import { getIdParam } from '../../../../utils/validate'
+import { webhooksDb } from '#server/db/queries/webhooks'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam } from '#server/request/validate'
 
 /** DELETE /api/v1/admin/webhooks/:id — removes the receiver; its undelivered events are dropped. */
 export default defineApiHandler(async (event) => {

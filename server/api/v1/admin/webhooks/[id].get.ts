@@ -1,7 +1,7 @@
-import { webhooksDb } from '../../../../db/queries/webhooks'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiErrors } from '../../../../utils/errors'
-import { getIdParam } from '../../../../utils/validate'
+import { webhooksDb } from '#server/db/queries/webhooks'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { getIdParam } from '#server/request/validate'
 
 /** GET /api/v1/admin/webhooks/:id — the webhook with its last delivery status (never the secret). */
 export default defineApiHandler(async (event) => {

@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import { webhooksDb } from '../../../../db/queries/webhooks'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { pageQueryEntries, respond } from '../../../../utils/respond'
-import { getValidQuery } from '../../../../utils/validate'
+import { webhooksDb } from '#server/db/queries/webhooks'
+import { defineApiHandler } from '#server/request/api-handler'
+import { pageQueryEntries, respond } from '#server/request/respond'
+import { getValidQuery } from '#server/request/validate'
 
 const query = v.strictObject(pageQueryEntries)
 

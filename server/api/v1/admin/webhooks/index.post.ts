@@ -1,8 +1,8 @@
 import { webhookCreateSchema } from '#shared/schemas/webhook'
-import { webhooksDb } from '../../../../db/queries/webhooks'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { respond } from '../../../../utils/respond'
-import { readValidBody } from '../../../../utils/validate'
+import { webhooksDb } from '#server/db/queries/webhooks'
+import { defineApiHandler } from '#server/request/api-handler'
+import { respond } from '#server/request/respond'
+import { readValidBody } from '#server/request/validate'
 
 /** POST /api/v1/admin/webhooks — registers a receiver for the chosen events (default: all). */
 export default defineApiHandler(async (event) => {

@@ -1,10 +1,10 @@
 import { readRawBody } from 'h3'
 import { certificateRenewSchema } from '#shared/schemas/certificates'
-import { certificates } from '../../../../services/tls/certificates'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { reconciler } from '../../../../mailstack/runner'
-import { respond } from '../../../../utils/respond'
-import { getIdParam, readValidBody } from '../../../../utils/validate'
+import { certificates } from '#server/services/tls/certificates'
+import { defineApiHandler } from '#server/request/api-handler'
+import { reconciler } from '#server/mailstack/runner'
+import { respond } from '#server/request/respond'
+import { getIdParam, readValidBody } from '#server/request/validate'
 
 /** POST /api/v1/certificates/:id/renew — certbot renew for that lineage (body optional: `{"force": true}` renews even when not due). */
 export default defineApiHandler(async (event) => {

@@ -1,7 +1,7 @@
-import { limitsDb } from '../../../../db/queries/limits'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiErrors } from '../../../../utils/errors'
-import { getIdParam } from '../../../../utils/validate'
+import { limitsDb } from '#server/db/queries/limits'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { getIdParam } from '#server/request/validate'
 
 /** GET /api/v1/domains/:id/config — the domain's limit overrides; null = inherits the server default. */
 export default defineApiHandler(async (event) => {

@@ -1,7 +1,7 @@
-import { limitsDb } from '../../../../db/queries/limits'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiErrors } from '../../../../utils/errors'
-import { getIdParam } from '../../../../utils/validate'
+import { limitsDb } from '#server/db/queries/limits'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { getIdParam } from '#server/request/validate'
 
 /** GET /api/v1/mailboxes/:id/config — the mailbox's own overrides; null = inherits. */
 export default defineApiHandler(async (event) => {

@@ -1,9 +1,9 @@
 import { overridesUpdateSchema } from '#shared/schemas/limits'
-import { limitsDb } from '../../../../db/queries/limits'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiErrors } from '../../../../utils/errors'
-import { respond } from '../../../../utils/respond'
-import { getIdParam, readValidBody } from '../../../../utils/validate'
+import { limitsDb } from '#server/db/queries/limits'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam, readValidBody } from '#server/request/validate'
 
 /** PUT /api/v1/mailboxes/:id/config — sets overrides (any subset); null clears one. */
 export default defineApiHandler(async (event) => {

@@ -1,12 +1,11 @@
-import { limitsDb } from '../../../../db/queries/limits'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiErrors } from '../../../../utils/errors'
-import { mergeLimits } from '../../../../utils/limits'
-import { getIdParam } from '../../../../utils/validate'
+import { limitsDb } from '#server/db/queries/limits'
+import { defineApiHandler } from '#server/request/api-handler'
+import { getIdParam } from '#server/request/validate'
+import { apiErrors } from '#server/utils/errors'
 
 /** GET /api/v1/mailboxes/:id/effective-config — per limit, `{value, source}` after merging the three tiers. */
 export default defineApiHandler(async (event) => {
-  const tiers = await limitsDb.tiersForMailbox(getIdParam(event))
-  if (!tiers) throw apiErrors.notFound('MAILBOX')
-  return mergeLimits(tiers.server, tiers.domain, tiers.mailbox)
+  const limits = await limitsDb.effective(getIdParam(event))
+  if (!limits) throw apiErrors.notFound('MAILBOX')
+  return limits
 })

@@ -1,10 +1,10 @@
 import { mailboxPasswordSchema } from '#shared/schemas/mailbox'
-import { mailboxesDb } from '../../../../db/queries/mailboxes'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiErrors } from '../../../../utils/errors'
-import { passwords } from '../../../../utils/password'
-import { respond } from '../../../../utils/respond'
-import { getIdParam, readValidBody } from '../../../../utils/validate'
+import { mailboxesDb } from '#server/db/queries/mailboxes'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { passwords } from '#server/utils/password'
+import { respond } from '#server/request/respond'
+import { getIdParam, readValidBody } from '#server/request/validate'
 
 /** PATCH /api/v1/mailboxes/:id/password — sets a new password (stored as {BLF-CRYPT} bcrypt). */
 export default defineApiHandler(async (event) => {

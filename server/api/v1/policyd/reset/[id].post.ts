@@ -1,8 +1,8 @@
-import { policyd } from '../../../../policyd/daemon'
-import { defineApiHandler } from '../../../../utils/api-handler'
-import { apiErrors } from '../../../../utils/errors'
-import { respond } from '../../../../utils/respond'
-import { getIdParam } from '../../../../utils/validate'
+import { policyd } from '#server/policyd/daemon'
+import { defineApiHandler } from '#server/request/api-handler'
+import { apiErrors } from '#server/utils/errors'
+import { respond } from '#server/request/respond'
+import { getIdParam } from '#server/request/validate'
 
 /** POST /api/v1/policyd/reset/:id — clears the mailbox's daily send count (today, UTC) → `{message, cleared}`. */
 export default defineApiHandler(async (event) => {

@@ -1,20 +1,19 @@
 import type { H3Event } from 'h3'
 import { getCookie, getHeader } from 'h3'
 import { SignJWT, jwtVerify } from 'jose'
-import { apiTokens } from './api-tokens'
-import { useConfig } from './config'
-import { ApiError, apiErrors } from './errors'
-import { safeEqual, sha256Hex } from './secrets'
-import { securitySettings } from './security-settings'
+import { apiTokens } from '#server/services/access/api-tokens'
+import { useConfig } from '#server/utils/config'
+import { ApiError, apiErrors } from '#server/utils/errors'
+import { safeEqual, sha256Hex } from '#server/utils/secrets'
+import { securitySettings } from '#server/services/access/security-settings'
+import type { Actor as WireActor } from '#shared/types/access'
 
 export const SESSION_COOKIE = 'mailpanel_session'
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
 const ISSUER = 'backendside-mailpanel'
 
 /** Who is making the request; handlers and the audit log read it from `event.context.actor`. */
-export interface Actor {
-  kind: 'session' | 'api_key' | 'token'
-  name: string
+export interface Actor extends WireActor {
   /** The managed token's id when kind is 'token'. */
   tokenId?: number
 }

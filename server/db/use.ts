@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres'
-import type { Database } from '../db/connect'
-import { apiErrors } from './errors'
+import type { Database } from './connect'
+import { apiErrors } from '#server/utils/errors'
 
 // Set once by the database plugin; requests wait on `ready` instead of racing start-up.
 let database: Database | undefined

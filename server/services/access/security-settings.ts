@@ -1,7 +1,8 @@
 import type { H3Event } from 'h3'
-import { securityDb, type SecuritySettingsRow } from '../db/queries/security'
-import { databaseInfo } from './db'
-import { clientIp, IpList } from './ip'
+import { securityDb } from '#server/db/queries/security'
+import { databaseInfo } from '#server/db/use'
+import { clientIp, IpList } from '#server/utils/ip'
+import type { SecuritySettings as SecuritySettingsRow } from '#shared/types/access'
 
 declare module 'h3' {
   interface H3EventContext {

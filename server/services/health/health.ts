@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises'
-import { useConfig } from './config'
-import { databaseInfo, useDb } from './db'
+import { useConfig } from '#server/utils/config'
+import { databaseInfo, useDb } from '#server/db/use'
 
 const MIN_FREE_BYTES = 512 * 1024 * 1024
 

@@ -1,7 +1,7 @@
 import type { H3Event } from 'h3'
 import { getQuery, getRequestHeader, getRouterParam, readRawBody } from 'h3'
 import * as v from 'valibot'
-import { ApiError, apiErrors } from './errors'
+import { ApiError, apiErrors } from '#server/utils/errors'
 
 const MAX_BODY_BYTES = 1024 * 1024
 const MAX_ISSUES_REPORTED = 3

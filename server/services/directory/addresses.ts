@@ -1,11 +1,12 @@
-import { domainsDb, type DomainRow } from '../db/queries/domains'
-import { apiErrors } from '../utils/errors'
+import { domainsDb } from '#server/db/queries/domains'
+import { apiErrors } from '#server/utils/errors'
+import type { Domain } from '#shared/types/directory'
 
 /**
  * Splits `user` or `user@domain` against the domain it is being created in: returns the local part,
  * rejecting an `@domain` that names a different domain (a typo there would misroute mail).
  */
-export async function resolveLocalPart(domainId: number, input: string, field: string): Promise<{ domain: DomainRow, localPart: string }> {
+export async function resolveLocalPart(domainId: number, input: string, field: string): Promise<{ domain: Domain, localPart: string }> {
   const domain = await domainsDb.get(domainId)
   if (!domain) throw apiErrors.notFound('DOMAIN', `domain_id: no domain with id ${domainId} exists.`)
   const at = input.indexOf('@')

@@ -11,8 +11,8 @@ import {
   type BackupFiles,
   type BackupTables,
 } from '#shared/schemas/backup'
-import { envFile } from '../utils/env-file'
-import { ApiError } from '../utils/errors'
+import { envFile } from '#lib/env-file.mjs'
+import { ApiError } from '#server/utils/errors'
 
 /**
  * The pure half of backup/restore: the archive format, its checksum and the full validation of an

@@ -1,11 +1,11 @@
 import type { EventHandlerRequest, H3Event } from 'h3'
 import { defineEventHandler, getQuery, setResponseStatus } from 'h3'
-import { audit } from './audit'
+import { audit } from '#server/services/audit/audit'
 import { auth } from './auth'
-import { waitForDatabase } from './db'
-import { apiErrors, toApiError } from './errors'
-import { requestPath } from './request-path'
-import { securitySettings } from './security-settings'
+import { waitForDatabase } from '#server/db/use'
+import { apiErrors, toApiError } from '#server/utils/errors'
+import { requestPath } from '#server/utils/request-path'
+import { securitySettings } from '#server/services/access/security-settings'
 
 // How long a request waits for the database during start-up before answering 503.
 const STARTUP_WAIT_MS = 5_000

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { consola } from 'consola'
-import { tokensDb } from '../db/queries/tokens'
-import { sha256Hex } from './secrets'
+import { tokensDb } from '#server/db/queries/tokens'
+import { sha256Hex } from '#server/utils/secrets'
 
 // A recognisable prefix lets secret scanners (and people) spot a leaked panel token.
 export const TOKEN_PREFIX = 'bsmp_'

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import type { ListEnvelope, Page } from '#shared/types/list'
 
 export const MAX_PAGE_LIMIT = 500
 export const DEFAULT_PAGE_LIMIT = 50
@@ -24,16 +25,6 @@ export const idQueryParam = v.optional(v.pipe(
   v.transform(Number),
   v.maxValue(2_147_483_647, 'is too large'),
 ))
-
-export interface Page {
-  page: number
-  limit: number
-}
-
-export interface ListEnvelope<T> {
-  data: T[]
-  meta: { page: number, limit: number, total: number }
-}
 
 export const respond = {
   list: <T>(data: T[], page: Page, total: number): ListEnvelope<T> => ({ data, meta: { page: page.page, limit: page.limit, total } }),

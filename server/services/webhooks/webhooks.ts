@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { consola } from 'consola'
 import type { WebhookEvent } from '#shared/schemas/webhook'
-import { type DueDelivery, webhooksDb } from '../db/queries/webhooks'
-import { scrubSecrets } from './errors'
+import { type DueDelivery, webhooksDb } from '#server/db/queries/webhooks'
+import { scrubSecrets } from '#server/utils/errors'
 
 const USER_AGENT = 'BackendSide-MailPanel-Webhook/1'
 const DELIVERY_TIMEOUT_MS = 5_000

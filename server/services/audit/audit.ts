@@ -1,16 +1,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { useConfig } from './config'
-
-/** One line of the audit log (SPEC §2a). Never holds request bodies, so never a secret. */
-export interface AuditEntry {
-  time: string
-  actor: string
-  action: string
-  target: string
-  ip: string
-  status: number
-}
+import { useConfig } from '#server/utils/config'
+import type { AuditEntry } from '#shared/types/access'
 
 export interface AuditFilter {
   actor?: string

@@ -1,0 +1,5 @@
+export declare const envFile: {
+  parse(text: string): Record<string, string>
+  stringify(values: Record<string, string | undefined>): string
+  writeAtomic(path: string, content: string): void
+}

@@ -1,0 +1,1 @@
+export function writeFileAtomic(path: string, content: string, options: { mode: number, uid?: number, gid?: number }): void

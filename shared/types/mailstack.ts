@@ -1,0 +1,65 @@
+// The reconciler's report (GET /reconcile/status, POST /reconcile).
+
+export type MailDaemon = 'postfix' | 'dovecot'
+
+export type FileOutcome
+  = | 'unchanged' // same content, mode and group: not touched
+    | 'permissions' // same content; mode or group corrected
+    | 'created' | 'updated' // validated and renamed into place
+    | 'would-create' | 'would-update' // dry run: validated, not written
+    | 'refused' // the daemon's checker refused the new configuration; the old file stays
+    | 'skipped' // the daemon is not installed
+    | 'failed' // an I/O or system error
+
+/** `tls`: the active certificate's pair at the stable paths both daemons read. */
+export type FileOwner = MailDaemon | 'tls'
+
+export interface FileResult {
+  path: string
+  daemon: FileOwner
+  result: FileOutcome
+  error?: string
+}
+
+export interface ReloadResult {
+  daemon: MailDaemon
+  result: 'reloaded' | 'not-running' | 'failed'
+  error?: string
+}
+
+export interface ReconcileReport {
+  trigger: string
+  dry_run: boolean
+  ok: boolean
+  changed: boolean
+  started_at: Date
+  finished_at: Date
+  duration_ms: number
+  files: FileResult[]
+  reloads: ReloadResult[]
+  notes: string[]
+  errors: string[]
+  /** Dry runs only: a unified diff of every file that would change (secrets redacted). */
+  diff?: string
+}
+
+/** A finished run as recorded (dry runs are plans and are not recorded). */
+export type ReconcileRun = Omit<ReconcileReport, 'diff'> & { id: number }
+
+/** Whether a daemon's binary is on PATH (the capability gate). */
+export interface Capability {
+  installed: boolean
+  /** Absolute path of the binary that was found. */
+  binary?: string
+}
+
+export type Capabilities = Record<MailDaemon, Capability>
+
+/** GET /api/v1/reconcile/status. */
+export interface ReconcileStatus {
+  running: boolean
+  pending: boolean
+  last_run: ReconcileRun | null
+  last_success_at: Date | null
+  capabilities: Capabilities
+}
