@@ -7,9 +7,10 @@ export interface SecuritySettingsRow {
   login_rate_limit: number
   api_rate_limit: number
   trusted_proxies: string[]
+  webhook_allowed_ranges: string[]
 }
 
-const columns = ['admin_login_whitelist', 'api_key_whitelist', 'login_rate_limit', 'api_rate_limit', 'trusted_proxies'] as const
+const columns = ['admin_login_whitelist', 'api_key_whitelist', 'login_rate_limit', 'api_rate_limit', 'trusted_proxies', 'webhook_allowed_ranges'] as const
 
 export const securityDb = {
   async get(): Promise<SecuritySettingsRow> {
