@@ -81,6 +81,7 @@ export interface SecuritySettings {
   login_rate_limit: number
   api_rate_limit: number
   trusted_proxies: string[]
+  webhook_allowed_ranges: string[]
 }
 
 export interface About {
