@@ -147,6 +147,15 @@ describe('receiverGuard.deliver', () => {
     expect(other?.seen ?? []).toEqual([])
   })
 
+  it('drops a connection whose peer is not a checked address before anything is sent', async () => {
+    // A literal host skips `lookup`; the socket's peer is compared with the checked list all the same.
+    const rx = await listen('127.0.0.1')
+    const mismatched = { url: new URL(`http://127.0.0.1:${rx.port}/`), addresses: [v4('127.0.0.2')] }
+    expect(await receiverGuard.post(mismatched, request())).toMatchObject({ ok: false, error: DELIVERY_ERRORS.failed, log: expect.stringMatching(/not checked/) })
+    await new Promise(r => setTimeout(r, 100))
+    expect(rx.seen).toEqual([])
+  })
+
   it('maps every network failure to one text, and an HTTP answer to its status', async () => {
     const closed = await listen('127.0.0.1')
     await new Promise<void>(resolve => servers.pop()!.close(() => resolve()))
