@@ -80,7 +80,7 @@ function permitted(info: AddressInfo, allowed: AllowedRanges): boolean {
   return allowed.includes(info.address) || (info.embeddedIpv4 !== undefined && allowed.includes(info.embeddedIpv4))
 }
 
-const describe = (info: AddressInfo) => `${info.address} (${info.kind}${info.embeddedIpv4 ? ` via ${info.embeddedIpv4}` : ''})`
+const describeAddress = (info: AddressInfo) => `${info.address} (${info.kind}${info.embeddedIpv4 ? ` via ${info.embeddedIpv4}` : ''})`
 
 /** The peer addresses a pinned connection may end up at (BlockList matches IPv4-mapped forms too). */
 function peerList(addresses: ResolvedAddress[]): BlockList {
@@ -131,7 +131,7 @@ export const receiverGuard = {
     if (!host) return { ok: false, reason: 'no host' }
     if (isIP(host)) {
       const info = classifyAddress(host)
-      return permitted(info, allowed) ? { ok: true, receiver: { url, addresses: [{ address: info.address, family: info.family }] } } : { ok: false, reason: describe(info) }
+      return permitted(info, allowed) ? { ok: true, receiver: { url, addresses: [{ address: info.address, family: info.family }] } } : { ok: false, reason: describeAddress(info) }
     }
     if (isLocalhostName(host)) return { ok: false, reason: `${host} names this machine` }
     let answers: ResolvedAddress[]
@@ -145,7 +145,7 @@ export const receiverGuard = {
     const addresses: ResolvedAddress[] = []
     for (const answer of answers) {
       const info = classifyAddress(answer.address)
-      if (!permitted(info, allowed)) return { ok: false, reason: `${host} resolves to ${describe(info)}` }
+      if (!permitted(info, allowed)) return { ok: false, reason: `${host} resolves to ${describeAddress(info)}` }
       addresses.push({ address: info.address, family: info.family })
     }
     return { ok: true, receiver: { url, addresses } }
