@@ -91,6 +91,7 @@ export const securitySettingsRow = v.strictObject({
   login_rate_limit: intIn(1, 100_000),
   api_rate_limit: intIn(1, 1_000_000),
   trusted_proxies: ipList,
+  webhook_allowed_ranges: ipList,
   updated_at: timestamp,
 })
 

@@ -28,6 +28,8 @@ export const securitySettingsUpdateSchema = v.pipe(
     login_rate_limit: v.optional(perMinute(100_000)),
     api_rate_limit: v.optional(perMinute(1_000_000)),
     trusted_proxies: v.optional(ipList),
+    /** Private ranges webhook receivers may be in (default none: receivers must be public addresses). */
+    webhook_allowed_ranges: v.optional(ipList),
     /** Required to save an admin allowlist that would not include the caller's own address. */
     confirm_lockout: v.optional(v.boolean()),
   }),

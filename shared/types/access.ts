@@ -22,6 +22,8 @@ export interface SecuritySettings {
   login_rate_limit: number
   api_rate_limit: number
   trusted_proxies: string[]
+  /** Private ranges webhook receivers may be in (default none: public addresses only). */
+  webhook_allowed_ranges: string[]
 }
 
 /** One line of the audit log (SPEC §2a). Never holds request bodies, so never a secret. */

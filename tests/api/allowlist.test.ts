@@ -3,8 +3,8 @@ import { expectErrorShape, sendFrom, type ApiResponse, type SendOptions } from '
 import { expectError, expectSecurityHeaders } from '../support/expect'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
-const SETTINGS_KEYS = ['admin_login_whitelist', 'api_key_whitelist', 'api_rate_limit', 'login_rate_limit', 'trusted_proxies']
-const LISTS = ['admin_login_whitelist', 'api_key_whitelist', 'trusted_proxies'] as const
+const SETTINGS_KEYS = ['admin_login_whitelist', 'api_key_whitelist', 'api_rate_limit', 'login_rate_limit', 'trusted_proxies', 'webhook_allowed_ranges']
+const LISTS = ['admin_login_whitelist', 'api_key_whitelist', 'trusted_proxies', 'webhook_allowed_ranges'] as const
 
 function expectIpNotAllowed(res: ApiResponse): void {
   expectError(res, 403, 'IP_NOT_ALLOWED')
@@ -36,7 +36,7 @@ describe('IP allowlists', () => {
 
   afterEach(async () => {
     // 127.0.0.2 is inside every list the tests set, so it can always reset them.
-    const reset = await putSettings({ admin_login_whitelist: [], api_key_whitelist: [], trusted_proxies: [], confirm_lockout: true }, '127.0.0.2')
+    const reset = await putSettings({ admin_login_whitelist: [], api_key_whitelist: [], trusted_proxies: [], webhook_allowed_ranges: [], confirm_lockout: true }, '127.0.0.2')
     expect(reset.status).toBe(200)
   })
 
@@ -50,7 +50,7 @@ describe('IP allowlists', () => {
     it('GET returns exactly the SPEC keys, with the defaults on a fresh install', () => {
       expect(initial.status).toBe(200)
       expect(Object.keys(initial.body).sort()).toEqual(SETTINGS_KEYS)
-      expect(initial.body).toEqual({ admin_login_whitelist: [], api_key_whitelist: [], login_rate_limit: 5, api_rate_limit: 60, trusted_proxies: [] })
+      expect(initial.body).toEqual({ admin_login_whitelist: [], api_key_whitelist: [], login_rate_limit: 5, api_rate_limit: 60, trusted_proxies: [], webhook_allowed_ranges: [] })
     })
 
     it('PUT takes any subset and answers with a message', async () => {
@@ -64,7 +64,7 @@ describe('IP allowlists', () => {
 
     it('accepts CIDR and IPv6 entries in every list', async () => {
       const entries = ['127.0.0.0/30', '::1', '2001:db8::/32']
-      const put = await putSettings({ admin_login_whitelist: entries, api_key_whitelist: entries, trusted_proxies: entries })
+      const put = await putSettings({ admin_login_whitelist: entries, api_key_whitelist: entries, trusted_proxies: entries, webhook_allowed_ranges: entries })
       expect(put.status).toBe(200)
       const got = await settings()
       for (const list of LISTS) expect(got.body[list], list).toEqual(entries)

@@ -364,6 +364,7 @@ describe('fuzzing (dedicated server)', () => {
       admin_login_whitelist: ipList,
       api_key_whitelist: ipList,
       trusted_proxies: ipList,
+      webhook_allowed_ranges: ipList,
       login_rate_limit: fc.oneof(anyValue, fc.integer()),
       api_rate_limit: fc.oneof(anyValue, fc.integer()),
       confirm_lockout: anyValue,

@@ -168,8 +168,15 @@ describe('the dashboard in Chromium', () => {
 
   it('renders the security, webhooks and mail server tabs and the About modal', async () => {
     await w.page.goto('/security')
-    await w.page.getByTestId('access-form').waitFor()
+    const access = w.page.getByTestId('access-form')
+    await access.waitFor()
     await w.screenshot('security')
+    // The private ranges webhooks may reach are edited beside the other address lists.
+    await access.getByLabel('Private webhook ranges').fill('10.20.0.0/16')
+    await access.getByRole('button', { name: 'Save access settings' }).click()
+    await toast(w.page, 'Security settings updated').waitFor()
+    const saved = await fetch(`${server.url}/api/v1/security/settings`, { headers: { 'x-api-key': LEGACY_API_KEY } })
+    expect(await saved.json()).toMatchObject({ webhook_allowed_ranges: ['10.20.0.0/16'], admin_login_whitelist: [] })
     // Checked in the page before anything is sent (a sent change would end this session).
     const adminPassword = w.page.getByTestId('admin-password-form')
     await adminPassword.getByLabel('New password').fill('a-new-admin-password-1')

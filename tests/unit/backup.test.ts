@@ -12,7 +12,7 @@ const overrides = { smtp_enabled: null, require_tls: null, max_message_size: nul
 function tables(): BackupTables {
   return {
     server_settings: [{ id: true, smtp_enabled: true, require_tls: true, max_message_size: 26_214_400, max_recipients: 100, daily_send_limit: 500, quota_mb: 1024, policyd_fail_mode: 'defer', updated_at: T }],
-    security_settings: [{ id: true, admin_login_whitelist: ['203.0.113.0/24'], api_key_whitelist: [], login_rate_limit: 5, api_rate_limit: 60, trusted_proxies: ['2001:db8::1'], updated_at: T }],
+    security_settings: [{ id: true, admin_login_whitelist: ['203.0.113.0/24'], api_key_whitelist: [], login_rate_limit: 5, api_rate_limit: 60, trusted_proxies: ['2001:db8::1'], webhook_allowed_ranges: ['10.0.0.0/8'], updated_at: T }],
     domains: [
       { id: 1, name: 'alpha.example', description: '', active: true, ...overrides, quota_mb: 2048, created_at: T, updated_at: T },
       { id: 4, name: 'bravo.example', description: 'second', active: false, ...overrides, created_at: T, updated_at: T },

@@ -2,7 +2,7 @@ import type { SecuritySettingsUpdate } from '#shared/schemas/security'
 import { useDb } from '#server/db/use'
 import type { SecuritySettings as SecuritySettingsRow } from '#shared/types/access'
 
-const columns = ['admin_login_whitelist', 'api_key_whitelist', 'login_rate_limit', 'api_rate_limit', 'trusted_proxies'] as const
+const columns = ['admin_login_whitelist', 'api_key_whitelist', 'login_rate_limit', 'api_rate_limit', 'trusted_proxies', 'webhook_allowed_ranges'] as const
 
 export const securityDb = {
   async get(): Promise<SecuritySettingsRow> {

@@ -18,14 +18,16 @@ export interface SecuritySettings extends SecuritySettingsRow {
   adminList: IpList
   apiKeyList: IpList
   proxyList: IpList
+  /** Where webhook receivers may be although not public (see services/webhooks/receiver-guard.ts). */
+  webhookAllowList: IpList
 }
 
-const DEFAULTS: SecuritySettingsRow = { admin_login_whitelist: [], api_key_whitelist: [], login_rate_limit: 5, api_rate_limit: 60, trusted_proxies: [] }
+const DEFAULTS: SecuritySettingsRow = { admin_login_whitelist: [], api_key_whitelist: [], login_rate_limit: 5, api_rate_limit: 60, trusted_proxies: [], webhook_allowed_ranges: [] }
 
 let cached: { value: SecuritySettings, expires: number } | undefined
 
 function compile(row: SecuritySettingsRow): SecuritySettings {
-  return { ...row, adminList: new IpList(row.admin_login_whitelist), apiKeyList: new IpList(row.api_key_whitelist), proxyList: new IpList(row.trusted_proxies) }
+  return { ...row, adminList: new IpList(row.admin_login_whitelist), apiKeyList: new IpList(row.api_key_whitelist), proxyList: new IpList(row.trusted_proxies), webhookAllowList: new IpList(row.webhook_allowed_ranges) }
 }
 
 /** The one settings store (a DB row), read through a short cache that a write invalidates. */

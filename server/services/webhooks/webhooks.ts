@@ -2,7 +2,9 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { consola } from 'consola'
 import type { WebhookEvent } from '#shared/schemas/webhook'
 import { type DueDelivery, webhooksDb } from '#server/db/queries/webhooks'
+import { securitySettings } from '#server/services/access/security-settings'
 import { scrubSecrets } from '#server/utils/errors'
+import { DELIVERY_ERRORS, receiverGuard } from './receiver-guard'
 
 const USER_AGENT = 'BackendSide-MailPanel-Webhook/1'
 const DELIVERY_TIMEOUT_MS = 5_000
@@ -16,7 +18,6 @@ const MAX_IN_FLIGHT = 20
 // Longer than one attempt can take, so a claimed row is not claimed again while still in flight;
 // if the process dies mid-delivery the row becomes due again when the lease runs out.
 const LEASE_SECONDS = 60
-const MAX_ERROR_LENGTH = 300
 
 /** `sha256=<hex>` over the exact bytes sent. */
 const signBody = (secret: string, body: Uint8Array): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
@@ -27,15 +28,7 @@ function retryDelaySeconds(attempts: number): number | null {
   return Math.min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
 }
 
-function describeFailure(err: unknown): string {
-  if (err instanceof Error && err.name === 'TimeoutError') return `no response within ${DELIVERY_TIMEOUT_MS / 1000} s`
-  // fetch wraps network errors as "fetch failed"; the useful part (ECONNREFUSED, a TLS error) is the cause.
-  const cause = (err as { cause?: { code?: string, message?: string } } | undefined)?.cause
-  const text = cause?.message ?? (err instanceof Error ? err.message : String(err))
-  return `request failed: ${cause?.code && !text.includes(cause.code) ? `${cause.code} ` : ''}${text}`.slice(0, MAX_ERROR_LENGTH)
-}
-
-/** One HTTP attempt; resolves to undefined on a 2xx, else to what went wrong. Never throws. */
+/** One HTTP attempt, re-checked against the address policy; resolves to undefined on a 2xx, else to the generic text to store. Never throws. */
 async function send(delivery: DueDelivery): Promise<string | undefined> {
   const body = Buffer.from(delivery.body, 'utf8')
   const headers: Record<string, string> = {
@@ -48,12 +41,15 @@ async function send(delivery: DueDelivery): Promise<string | undefined> {
   if (delivery.secret) headers['X-BackendSide-Signature'] = signBody(delivery.secret, body)
   try {
     // A redirect is not followed: the body is signed for this receiver, and a 3xx is not an acknowledgement.
-    const res = await fetch(delivery.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) })
-    await res.body?.cancel().catch(() => {})
-    return res.ok ? undefined : `HTTP ${res.status}`
+    const outcome = await receiverGuard.deliver(delivery.url, { headers, body, timeoutMs: DELIVERY_TIMEOUT_MS }, (await securitySettings.get()).webhookAllowList)
+    if (outcome.ok) return undefined
+    // The specifics (refused, timed out, which address) stay in the server log: stored, they would map internal ports.
+    consola.warn(`Webhook ${delivery.webhook_id}: ${delivery.event} ${delivery.event_id} not delivered: ${scrubSecrets(outcome.log)}`)
+    return outcome.error
   }
   catch (err) {
-    return describeFailure(err)
+    consola.warn(`Webhook ${delivery.webhook_id}: ${delivery.event} ${delivery.event_id} not delivered: ${scrubSecrets((err as Error).message)}`)
+    return DELIVERY_ERRORS.failed
   }
 }
 
