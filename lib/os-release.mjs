@@ -1,5 +1,6 @@
 // /etc/os-release (freedesktop format): KEY=value lines, values optionally quoted, `#` comments.
-// Only the facts the installer decides on are kept.
+// Only the facts the installer decides on are kept. The syntax is config.env's (shell-style quoting).
+import { envFile } from './env-file.mjs'
 
 const FAMILY_OF = {
   debian: 'debian',
@@ -11,30 +12,13 @@ const FAMILY_OF = {
   rocky: 'rhel',
 }
 
-/** Undoes the shell-style quoting os-release allows: '…' literally, "…" with \" \\ \$ \` escapes. */
-function unquote(value) {
-  const quote = value[0]
-  if ((quote === '"' || quote === '\'') && value.length >= 2 && value.endsWith(quote)) {
-    const inner = value.slice(1, -1)
-    return quote === '"' ? inner.replace(/\\(["\\$`])/g, '$1') : inner
-  }
-  return value
-}
-
 export const osRelease = {
   /**
    * @param {string} text the file's contents
    * @returns {{ id: string, idLike: string[], versionId: string, prettyName: string }}
    */
   parse(text) {
-    /** @type {Record<string, string>} */
-    const values = {}
-    for (const raw of text.split(/\r?\n/)) {
-      const line = raw.trim()
-      if (!line || line.startsWith('#')) continue
-      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line)
-      if (match) values[match[1]] = unquote(match[2].trim())
-    }
+    const values = envFile.parse(text)
     const id = (values.ID ?? '').toLowerCase()
     return {
       id,

@@ -26,6 +26,13 @@ export const idQueryParam = v.optional(v.pipe(
   v.maxValue(2_147_483_647, 'is too large'),
 ))
 
+/** GET /mailboxes and /aliases: a page, optionally one domain's, optionally matching `?search=`. */
+export const directoryListQuery = v.strictObject({
+  ...pageQueryEntries,
+  domain_id: idQueryParam,
+  search: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(320))),
+})
+
 export const respond = {
   list: <T>(data: T[], page: Page, total: number): ListEnvelope<T> => ({ data, meta: { page: page.page, limit: page.limit, total } }),
   message: <E extends object>(message: string, extra?: E) => ({ message, ...extra }),

@@ -1,5 +1,6 @@
 import type { TransactionSql } from 'postgres'
 import { useDb } from '#server/db/use'
+import { pagedSelect } from './paged'
 import type { CertificateFiles, CertificateRecord } from '#shared/types/certificates'
 import type { Page } from '#shared/types/list'
 
@@ -34,11 +35,7 @@ async function insert(tx: TransactionSql, input: CertificateInput, place: (id: n
 export const certificatesDb = {
   async list(page: Page): Promise<{ rows: CertificateRecord[], total: number }> {
     const sql = useDb()
-    const [rows, [count]] = await Promise.all([
-      sql<CertificateRecord[]>`SELECT ${sql(columns)} FROM certificates ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
-      sql<{ total: number }[]>`SELECT count(*)::int AS total FROM certificates`,
-    ])
-    return { rows, total: count!.total }
+    return pagedSelect<CertificateRecord>(sql, { columns: sql(columns), from: sql`certificates`, orderBy: sql`id` }, page)
   },
 
   async get(id: number): Promise<CertificateRecord | undefined> {

@@ -1,4 +1,5 @@
 import { useDb } from '#server/db/use'
+import { pagedSelect } from './paged'
 import type { Token } from '#shared/types/access'
 import type { Page } from '#shared/types/list'
 
@@ -7,11 +8,7 @@ const columns = ['id', 'name', 'prefix', 'created_at', 'last_used_at'] as const
 export const tokensDb = {
   async list(page: Page): Promise<{ rows: Token[], total: number }> {
     const sql = useDb()
-    const [rows, [count]] = await Promise.all([
-      sql<Token[]>`SELECT ${sql(columns)} FROM api_tokens ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
-      sql<{ total: number }[]>`SELECT count(*)::int AS total FROM api_tokens`,
-    ])
-    return { rows, total: count!.total }
+    return pagedSelect<Token>(sql, { columns: sql(columns), from: sql`api_tokens`, orderBy: sql`id` }, page)
   },
 
   async create(name: string, tokenHash: string, prefix: string): Promise<Token> {

@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres'
 import type { WebhookCreate, WebhookEvent } from '#shared/schemas/webhook'
 import { useDb } from '#server/db/use'
+import { pagedSelect } from './paged'
 import type { Page } from '#shared/types/list'
 import type { Webhook } from '#shared/types/webhooks'
 
@@ -23,11 +24,7 @@ const columns = (sql: Sql) => sql`
 export const webhooksDb = {
   async list(page: Page): Promise<{ rows: Webhook[], total: number }> {
     const sql = useDb()
-    const [rows, [count]] = await Promise.all([
-      sql<Webhook[]>`SELECT ${columns(sql)} FROM webhooks ORDER BY id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
-      sql<{ total: number }[]>`SELECT count(*)::int AS total FROM webhooks`,
-    ])
-    return { rows, total: count!.total }
+    return pagedSelect<Webhook>(sql, { columns: columns(sql), from: sql`webhooks`, orderBy: sql`id` }, page)
   },
 
   async get(id: number): Promise<Webhook | undefined> {

@@ -1,18 +1,11 @@
-import * as v from 'valibot'
 import { aliasesDb } from '#server/db/queries/aliases'
 import { defineApiHandler } from '#server/request/api-handler'
-import { idQueryParam, pageQueryEntries, respond } from '#server/request/respond'
+import { directoryListQuery, respond } from '#server/request/respond'
 import { getValidQuery } from '#server/request/validate'
-
-const query = v.strictObject({
-  ...pageQueryEntries,
-  domain_id: idQueryParam,
-  search: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(320))),
-})
 
 /** GET /api/v1/aliases — aliases, paged; filters `?domain_id=` and `?search=` (source or destination). */
 export default defineApiHandler(async (event) => {
-  const { page, limit, domain_id, search } = getValidQuery(event, query)
+  const { page, limit, domain_id, search } = getValidQuery(event, directoryListQuery)
   const { rows, total } = await aliasesDb.list({ page, limit }, { domainId: domain_id, search: search || undefined })
   return respond.list(rows, { page, limit }, total)
 }, { query: true })
