@@ -54,8 +54,9 @@ describe('canonicalJson and checksum', () => {
   })
 
   it('covers everything but the sha256 member', () => {
+    // Known answer: `printf '%s' '{"a":[2,"x"],"b":{"c":null,"d":true}}' | sha256sum`.
+    expect(checksum({ b: { d: true, c: null }, sha256: 'not covered', a: [2, 'x'] })).toBe('3e8da4df7ddedd4c7393d78f31213af256a6dd3da080a101fb2b1c586e702694')
     const doc = documentWith()
-    expect(checksum(doc)).toBe(doc.sha256)
     expect(checksum({ ...doc, sha256: 'anything' })).toBe(doc.sha256)
     expect(checksum({ ...doc, created_at: '2026-05-28T10:15:01Z' })).not.toBe(doc.sha256)
   })

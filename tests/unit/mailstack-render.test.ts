@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { mailstackContext, type MailstackContext, type MailstackSettings } from '#server/mailstack/context'
 import { mailstack, type RenderedFile } from '#server/mailstack/render'
 import { mailstackTemplates } from '#server/mailstack/templates'
@@ -58,7 +58,16 @@ describe('mailstack.render', () => {
     expect(file(files, 'pgsql-virtual-domains.cf').group).toBe('postfix')
     expect(file(files, 'dovecot-sql.conf.ext').group).toBe('dovecot')
     expect(file(files, 'main.cf').mode).toBe(0o644)
-    expect(mailstack.render(build(), templates)).toEqual(files)
+  })
+
+  it('renders the same bytes again from a fresh context and template load, at another time (no-change runs rely on it)', () => {
+    vi.useFakeTimers({ now: new Date('2040-02-29T23:59:59Z') })
+    try {
+      expect(mailstack.render(build(), mailstackTemplates.fromDir())).toEqual(files)
+    }
+    finally {
+      vi.useRealTimers()
+    }
   })
 
   it('main.cf uses the pgsql maps (next to it, so a staged copy validates as is), LMTP to Dovecot and Dovecot SASL', () => {
