@@ -55,9 +55,10 @@ export function requireTools(commands) {
   })
   const missing = missingTools(wanted)
   if (missing.length) {
-    const pkgs = packagesOf(missing).join(' ')
-    throw new Error(`${missing.map(t => t.command).join(', ')} not on PATH (Debian package ${pkgs}): \`npm test\` installs it when run as root, `
-      + `or install it yourself: apt-get install --no-install-recommends ${pkgs}`)
+    const pkgs = packagesOf(missing)
+    const them = missing.length > 1 ? 'them' : 'it'
+    throw new Error(`${missing.map(t => t.command).join(', ')} not on PATH (Debian package${pkgs.length > 1 ? 's' : ''} ${pkgs.join(' ')}): `
+      + `\`npm test\` installs ${them} when run as root, or install ${them} yourself: apt-get install --no-install-recommends ${pkgs.join(' ')}`)
   }
 }
 
