@@ -35,6 +35,7 @@ describe('the dashboard under fast normal use', () => {
     await w.page.goto('/login')
     await d.signIn()
     await w.page.waitForURL(u => u.pathname === '/')
+    await w.page.getByTestId('sidebar').getByRole('link', { name: 'Audit log' }).waitFor()
     const tabs = await w.page.getByTestId('sidebar').getByRole('link').all()
     expect(tabs.length).toBeGreaterThanOrEqual(9)
     const before = w.requests.filter(isApiCall).length
