@@ -96,6 +96,7 @@ describe('the dashboard in Chromium', () => {
     const generated = await mailboxForm.getByLabel('Password', { exact: true }).inputValue()
     expect(generated).toMatch(/^[a-zA-Z2-9]{20}$/)
     expect(await mailboxForm.getByLabel('Repeat').inputValue()).toBe(generated)
+    await poll(() => mailboxForm.getByText('The passwords do not match').count()).toBe(0)
     await w.screenshot('mailbox-create')
     await mailboxForm.getByLabel('Password', { exact: true }).fill('mailbox-pass-123')
     await mailboxForm.getByLabel('Repeat').fill('mailbox-pass-123')
