@@ -69,6 +69,19 @@ export function useApiForm(opts: { conflictField?: string, inPlace?: boolean } =
 /** What useApiForm returns: AppForm and AppFormModal take it as `:api` (its busy state, its `form` handle). */
 export type ApiForm = ReturnType<typeof useApiForm>
 
+/** A text field of a dialog form (AppTextField's props; `suffix` trails the input, e.g. "@example.com"). */
+export interface TextField {
+  name: string
+  label: string
+  help?: string
+  placeholder?: string
+  required?: boolean
+  autofocus?: boolean
+  type?: string
+  autocomplete?: string
+  suffix?: string
+}
+
 /** A dialog form's texts and data, given to AppFormModal in one binding. */
 export interface FormDialog {
   title: string
@@ -80,5 +93,9 @@ export interface FormDialog {
   dismissible?: boolean
   testid?: string
   schema?: object
+  /** What the schema checks (may be computed from `values`). */
   state: object
+  /** Text fields shown first, written into `values` (default: `state`); other inputs go in the slot. */
+  fields?: TextField[]
+  values?: Record<string, unknown>
 }
