@@ -59,7 +59,6 @@ export function useApi() {
       const error = toClientError(err)
       if (error.status === 401 && !path.startsWith('/auth/')) {
         session.value = null
-        forgetSignedIn()
         const here = router.currentRoute.value
         if (here.path !== '/login') await navigateTo({ path: '/login', query: { next: safeNext(here.fullPath) } })
       }

@@ -118,13 +118,9 @@ export async function startDashboard(config: Record<string, string | undefined> 
   }
 }
 
-/**
- * Another browser context signed in as `from` is: its session cookie, and the mark this browser
- * keeps that it signed in (composables/useSession.ts), without which the page does not probe.
- */
+/** Another browser context signed in as `from` is: its session cookie (HttpOnly: the page asks GET /auth/session). */
 export async function shareSession(from: WatchedPage, to: WatchedPage) {
   await to.context.addCookies(await from.context.cookies())
-  await to.context.addInitScript(() => localStorage.setItem('mailpanel-signed-in', '1'))
 }
 
 /** Confirms the open confirmation dialog and waits until it has closed (the action succeeded). */
