@@ -38,6 +38,14 @@ describe('PUT /api/v1/config/mailstack refuses listen addresses the daemons woul
     expect((await get()).body).toEqual(before)
   })
 
+  it('refuses an address none of this machine\'s interfaces has (postconf: "no local interface found")', async () => {
+    const before = (await get()).body
+    expect(expectValidation(await put({ inet_interfaces: '203.0.113.77' }), 'inet_interfaces').detail).toMatch(/203\.0\.113\.77 is not an address of this machine/)
+    expect(expectValidation(await put({ smtp_listen: '[2001:db8::77]:25' }), 'smtp_listen').detail).toMatch(/2001:db8::77 is not an address of this machine/)
+    expect(expectValidation(await put({ imap_listen: '127.0.0.1, 203.0.113.77' }), 'imap_listen').detail).toMatch(/203\.0\.113\.77 is not an address/)
+    expect((await get()).body).toEqual(before)
+  })
+
   it('accepts the spellings the daemons take, and keeps them as written', async () => {
     const before = (await get()).body
     const res = await put({ smtp_listen: '[::1]:2525', submission_listen: '127.0.0.1:2587', imap_listen: '127.0.0.1,::1', inet_interfaces: '127.0.0.1, ::1' })

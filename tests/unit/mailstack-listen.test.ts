@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { mailstackSettingsSchema, mailstackSettingsUpdateSchema } from '#shared/schemas/mailstack'
+import { hostAddresses } from '#server/mailstack/host-addresses'
 
 const DEFAULTS = { smtp_listen: '25', submission_listen: '587', submission_plain_listen: null, imap_listen: '*, ::', imap_port: 143, imaps_port: 993, inet_interfaces: 'all', inet_protocols: 'all', auth_failure_delay: 2 }
 const problem = (change: Record<string, unknown>) => {
@@ -59,5 +60,20 @@ describe('listen spellings', () => {
     expect(row({ inet_interfaces: '127.0.0.1', inet_protocols: 'ipv6' })).toMatch(/^inet_interfaces: /)
     expect(row({ inet_interfaces: '127.0.0.1, ::1', inet_protocols: 'ipv4, ipv6' })).toBeUndefined()
     expect(row({ smtp_listen: '127.0.0.1:993' })).toMatch(/^smtp_listen: smtp_listen and imaps_port both use port 993/)
+  })
+})
+
+describe('addresses of this machine', () => {
+  const local = new Set(['127.0.0.1', '::1', '192.0.2.2'])
+  const settings = (change: Record<string, unknown>) => ({ ...DEFAULTS, ...change }) as Parameters<typeof hostAddresses.notLocal>[0]
+
+  it('compares canonical forms, and names the first address no interface has', () => {
+    expect(hostAddresses.notLocal(settings({ smtp_listen: '[0:0:0:0:0:0:0:1]:25', inet_interfaces: '127.0.0.1, ::1', imap_listen: '*, ::' }), undefined, local)).toBeUndefined()
+    expect(hostAddresses.notLocal(settings({ inet_interfaces: '127.0.0.2' }), undefined, local)).toMatchObject({ key: 'inet_interfaces', message: expect.stringMatching(/127\.0\.0\.2 is not an address of this machine/) })
+    expect(hostAddresses.notLocal(settings({ submission_plain_listen: '[2001:DB8::1]:2587' }), undefined, local)?.key).toBe('submission_plain_listen')
+  })
+
+  it('checks only the keys asked about', () => {
+    expect(hostAddresses.notLocal(settings({ smtp_listen: '203.0.113.7:25' }), ['auth_failure_delay'], local)).toBeUndefined()
   })
 })
