@@ -81,20 +81,22 @@ describe('every listen setting the API accepts passes postfix check and doveconf
   // Spellings the API refuses are in the mix on purpose (0.0.0.0, ::, IPv4-mapped, scoped): the
   // property is only about what it accepts, and before the shared validation those got through.
   it('generated combinations: whatever the API accepts passes both checkers', async () => {
-    const address4 = fc.constantFrom('127.0.0.1', '127.0.0.2', '127.255.255.254', '0.0.0.0')
-    const address6 = fc.constantFrom('::1', '0:0:0:0:0:0:0:1', '0::1', '::0:1', '::', '::ffff:127.0.0.1', 'fe80::1%lo')
+    // Mostly spellings the API takes, now and then one it refuses (or one that is not this machine's).
+    const mostly = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>) => fc.oneof({ arbitrary: good, weight: 5 }, { arbitrary: bad, weight: 1 })
+    const address4 = mostly(fc.constant('127.0.0.1'), fc.constantFrom('127.0.0.2', '0.0.0.0'))
+    const address6 = mostly(fc.constantFrom('::1', '0:0:0:0:0:0:0:1', '0::1', '::0:1'), fc.constantFrom('::', '::ffff:127.0.0.1', 'fe80::1%lo'))
     const service = (p: number) => fc.oneof(fc.constant(String(p)), address4.map(a => `${a}:${p}`), address6.map(a => `[${a}]:${p}`))
     const settings = fc.record({
       smtp_listen: service(21_025),
       submission_listen: service(21_587),
-      imap_listen: fc.subarray(['*', '::', '127.0.0.1', '::1', '0.0.0.0', '::ffff:127.0.0.1', 'fe80::1%lo'], { minLength: 1 }).map(list => list.join(',')),
+      imap_listen: fc.uniqueArray(mostly(fc.constantFrom('*', '::'), fc.oneof(address4, address6)), { minLength: 1, maxLength: 3 }).map(list => list.join(',')),
       inet_interfaces: fc.oneof(fc.constantFrom('all', 'loopback-only', '127.0.0.1, ::1'), address4, address6),
       inet_protocols: fc.constantFrom('all', 'ipv4', 'ipv6', 'ipv4, ipv6'),
     })
     let accepted = 0
     await fc.assert(fc.asyncProperty(settings, async (s) => {
       if (await applied(s) !== 'refused by the API') accepted++
-    }), { numRuns: 20, seed: 20_261_202 })
-    expect(accepted).toBeGreaterThan(0)
+    }), { numRuns: 25, seed: 20_261_202 })
+    expect(accepted).toBeGreaterThanOrEqual(5)
   }, 240_000)
 })
