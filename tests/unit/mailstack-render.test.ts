@@ -204,7 +204,21 @@ describe('policy daemon wiring', () => {
   it('refuses a default action that is not DUNNO or a 4xx reply, and unsafe service names', () => {
     expect(() => mailstack.render(build(DB, '/srv/mail', { policyService: 'inet:127.0.0.1:10031', policyDefaultAction: 'OK' }), templates)).toThrow(/default action/)
     expect(() => mailstack.render(build(DB, '/srv/mail', { policyService: 'inet:127.0.0.1:10031\nrelayhost = evil' }), templates)).toThrow(/unsafe value/)
-    expect(() => mailstack.render(build(DB, '/srv/mail', { submissionPlain: '2587 inet n - n - - smtpd -o x=$(y)' }), templates)).toThrow(/unsafe value/)
+    expect(() => mailstack.render(build(DB, '/srv/mail', { submissionPlain: '2587 inet n - n - - smtpd -o x=$(y)' }), templates)).toThrow(/mail stack settings are not valid \(submission_plain_listen/)
+  })
+
+  // The renderer re-validates with the API's schema: a value the API refuses never reaches a file,
+  // whichever way it got into the settings (a restore, a hand-edited row).
+  it.each([
+    [{ smtp: '[fe80::1%eth0]:25' }, /smtp_listen: a scoped IPv6 address/],
+    [{ submission: '0.0.0.0:587' }, /submission_listen: 0\.0\.0\.0 means every address: write only the port/],
+    [{ submission: '[::]:587' }, /submission_listen: \[::\] means every address/],
+    [{ imapAddress: '::ffff:127.0.0.1' }, /imap_listen: write IPv6 addresses in hex groups only/],
+    [{ inetInterfaces: '0.0.0.0' }, /inet_interfaces: 0\.0\.0\.0 is not an interface address: write all/],
+    [{ inetInterfaces: '::1', inetProtocols: 'ipv4' }, /inet_interfaces: inet_interfaces names ::1, but inet_protocols \(ipv4\)/],
+    [{ smtp: '2525', submission: '127.0.0.1:2525' }, /smtp_listen: smtp_listen and submission_listen both use port 2525/],
+  ])('refuses settings the API would refuse: %j', (settings, message) => {
+    expect(() => mailstack.render(build(DB, '/srv/mail', settings), templates)).toThrow(message)
   })
 
   function files() {
