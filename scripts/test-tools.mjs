@@ -3,8 +3,8 @@
 // that run them call requireTools() first, so a missing one is a failure that says what to do,
 // never a skip. Postfix and Dovecot are not here: tests of the real daemons are the system suite's.
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { delimiter } from 'node:path'
+import { which } from '../lib/which.mjs'
 
 /** @typedef {{ command: string, pkg: string, why: string }} Tool */
 
@@ -16,23 +16,8 @@ export const TEST_TOOLS = [
   { command: 'pebble-challtestsrv', pkg: 'pebble', why: 'the DNS pebble validates through' },
 ]
 
-/**
- * The first executable `name` on `path` (the PATH the tests and the servers they start use).
- * @param {string} name
- * @param {string} [path]
- * @returns {string | undefined}
- */
-export function findCommand(name, path = process.env.PATH ?? '') {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    }
-    catch { /* not here */ }
-  }
-  return undefined
-}
+/** The first executable `name` on the PATH the tests and the servers they start use. */
+export const findCommand = which
 
 /** @param {Tool[]} tools */
 export function missingTools(tools = TEST_TOOLS) {

@@ -1,23 +1,12 @@
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { which } from '#lib/which.mjs'
 import type { MailDaemon } from './render'
 import type { Capabilities, Capability } from '#shared/types/mailstack'
 
 /** The binary whose presence means a daemon is installed (SPEC §5: gate on the binary, not the package name). */
 export const DAEMON_BINARIES: Record<MailDaemon, string> = { postfix: 'postfix', dovecot: 'dovecot' }
 
-/** `which`: the first executable `name` on PATH (systemd units and root shells include the sbin folders). */
-export function findBinary(name: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    }
-    catch { /* not here */ }
-  }
-  return undefined
-}
+/** `which` (lib/which.mjs), under the name the gates have always used. */
+export const findBinary = which
 
 export function detectCapabilities(path?: string): Capabilities {
   const detect = (daemon: MailDaemon): Capability => {

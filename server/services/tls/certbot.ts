@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { which } from '#lib/which.mjs'
 import type { CertbotMethod } from '#shared/schemas/certificates'
 import { tlsErrors } from './errors'
 import { hostnames } from './hostname'
@@ -27,17 +26,7 @@ function dirArgs(paths: TlsPaths): string[] {
 }
 
 /** `certbot` on PATH, or undefined (the package is optional: issuing is capability-gated). */
-function findBinary(path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'certbot')
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    }
-    catch { /* not here */ }
-  }
-  return undefined
-}
+const findBinary = (path?: string) => which('certbot', path)
 
 /** The last few lines certbot wrote (its errors come last), for the API's error detail. */
 function tail(text: string): string {
