@@ -108,6 +108,8 @@ export async function readValidBody<S extends v.GenericSchema>(event: H3Event, s
   catch {
     throw apiErrors.validation('body: is not valid JSON')
   }
+  // Every body of this API is an object; valibot's object schemas would take an array for one.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiErrors.validation('body: must be a JSON object')
   return parseWith(schema, body)
 }
 

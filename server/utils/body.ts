@@ -17,16 +17,19 @@ export function hasRequestBody(event: H3Event): boolean {
 /**
  * Answer with `Connection: close` and end the connection once the response is out, so the rest of
  * a refused body is never read into memory (a keep-alive connection would have to drain it).
+ * Node ends such a response with `socket.destroySoon()`, which resets a connection the client is
+ * still sending on, and the client may then never read the answer: half-close instead, throw away
+ * whatever still arrives, and destroy the socket after LINGER_MS.
  */
 export function closeAfterResponse(event: H3Event): Record<string, string> {
-  const { req, res } = event.node
-  res.once('finish', () => {
-    const socket = req.socket
+  const { req } = event.node
+  const socket = req.socket
+  socket.destroySoon = () => {
     req.removeAllListeners('data')
     req.resume()
     socket.end()
     setTimeout(() => socket.destroy(), LINGER_MS).unref()
-  })
+  }
   return { Connection: 'close' }
 }
 

@@ -88,7 +88,7 @@ describe('bodies over the cap', () => {
   it('a body on a GET or DELETE, which take none, is refused with 413 and the connection closed', async () => {
     for (const method of ['GET', 'DELETE']) {
       // node:http frames a GET body only when told to.
-      for (const framing of [{ 'transfer-encoding': 'chunked' }, { 'content-length': '4096' }]) {
+      for (const framing of [{ 'transfer-encoding': 'chunked' }, { 'content-length': '4096' }] as Record<string, string>[]) {
         const res = await streamBody('/api/v1/domains/1', { method, bytes: 4096, headers: { 'x-api-key': LEGACY_API_KEY, ...framing }, baseUrl: server.url })
         expectTooLarge(res)
       }
