@@ -1,3 +1,7 @@
+// The dashboard's typed $fetch pulls this file into the app's type check too, which does not
+// include server/types: the declaration of the build-time module must come along.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="../types/api-routes.d.ts" />
 import { defineEventHandler } from 'h3'
 import routes from '#api-routes'
 import { ApiError } from '#server/utils/errors'

@@ -3,16 +3,10 @@ import { getQuery, getRequestHeader, getRouterParam } from 'h3'
 import * as v from 'valibot'
 import { apiErrors } from '#server/utils/errors'
 import { readBodyCapped } from '#server/utils/body'
-import { jsonDepthExceeds } from '#server/utils/json-depth'
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '#server/utils/json-depth'
 
 /** The cap on a JSON request body (the restore endpoint reads its archive with its own, larger cap). */
 export const MAX_BODY_BYTES = 1024 * 1024
-/**
- * The deepest nesting of arrays and objects a JSON body may have. No request of this API needs more
- * than a few levels; the bound is checked on the raw text before parsing, so the recursive walks
- * after it (valibot, the NUL check) can never overflow the stack.
- */
-export const MAX_JSON_DEPTH = 32
 const MAX_ISSUES_REPORTED = 3
 
 const plural = (n: unknown, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`

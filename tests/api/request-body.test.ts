@@ -56,6 +56,14 @@ describe('deeply nested JSON', () => {
     })
   }
 
+  it('is a 400 BACKUP_INVALID on the restore (an uncompressed archive document), and nothing changes', async () => {
+    for (const body of [arrays, `{"format":${objects}}`]) {
+      const res = await api('/api/v1/admin/restore', { method: 'POST', raw: body, headers: { 'content-type': 'application/json' }, baseUrl: server.url })
+      expect(expectError(res, 400, 'BACKUP_INVALID').detail).toContain(String(MAX_JSON_DEPTH))
+    }
+    await expectHealthy()
+  })
+
   it(`counts only brackets outside strings: a string full of brackets is just a string`, async () => {
     expectValidation(await post('/api/v1/domains', JSON.stringify({ name: '['.repeat(DEEP) })), 'name')
   })
