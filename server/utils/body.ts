@@ -59,6 +59,7 @@ export function readBodyCapped(event: H3Event, maxBytes: number): Promise<Buffer
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('error', onError)
+      req.off('close', onClose)
     }
     const onData = (chunk: Buffer) => {
       size += chunk.length
@@ -80,8 +81,12 @@ export function readBodyCapped(event: H3Event, maxBytes: number): Promise<Buffer
       stop()
       reject(err)
     }
+    // A client that goes away mid-body: no one reads the answer, but the promise must not hang
+    // (and it is the client's doing, not a server error to log).
+    const onClose = () => onError(new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', 'body: the connection closed before the body ended'))
     req.on('data', onData)
     req.on('end', onEnd)
     req.on('error', onError)
+    req.on('close', onClose)
   })
 }
