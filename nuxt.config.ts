@@ -11,8 +11,10 @@ const BUILD_NUMBER = '057'
 const benchBuild = process.env.MAILPANEL_BENCH_BUILD === '1'
 const NO_STORE = { 'cache-control': 'no-store', 'pragma': 'no-cache' }
 const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-// Inter (variable, weights 100–900, Latin) from npm, served by the panel itself at /ui/fonts/.
-const INTER_FONT = fromRoot('./node_modules/@fontsource-variable/inter/files/inter-latin-wght-normal.woff2')
+// Inter as the changelog ships it: the whole variable font (weights 100–900, every script Inter covers:
+// Latin, Cyrillic, Greek, Vietnamese) in one 344 KB file, from the `inter-ui` package (pinned), served
+// by the panel itself at /ui/fonts/. (@fontsource's files are per-script subsets.)
+const INTER_FONT = fromRoot('./node_modules/inter-ui/variable/InterVariable.woff2')
 
 export default defineNuxtConfig({
   modules: ['@nuxt/eslint', '@nuxt/ui'],
@@ -27,7 +29,8 @@ export default defineNuxtConfig({
       title: 'BackendSide MailPanel',
       // Dark-only theme: no colour-mode script, no flash.
       htmlAttrs: { lang: 'en', class: 'dark' },
-      link: [{ rel: 'icon', type: 'image/svg+xml', href: '/ui/img/backendside-mailpanel-mark.svg' }],
+      // The square logo (changelog: favicon and About badge); drawn by scripts/render-logos.mjs.
+      link: [{ rel: 'icon', type: 'image/png', href: '/ui/img/backendside-email-server-logo.png' }],
     },
   },
   css: ['~/assets/css/main.css'],

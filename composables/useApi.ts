@@ -19,7 +19,7 @@ export class ApiClientError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | undefined>
+export type Query = Record<string, string | number | boolean | undefined>
 
 function toClientError(err: unknown): ApiClientError {
   if (err instanceof ApiClientError) return err
@@ -50,7 +50,10 @@ export function useApi() {
 
   async function request<T>(method: string, path: string, opts: { body?: unknown, query?: Query, headers?: Record<string, string> } = {}): Promise<T> {
     try {
-      return await ($fetch as (url: string, options: object) => Promise<T>)(path, { method: method as 'GET', body: opts.body as Record<string, unknown>, query: opts.query, headers: opts.headers, credentials: 'same-origin' })
+      const result = await ($fetch as (url: string, options: object) => Promise<T>)(path, { method: method as 'GET', body: opts.body as Record<string, unknown>, query: opts.query, headers: opts.headers, credentials: 'same-origin' })
+      // A change may show up in any list or count: the next read of each goes to the server.
+      if (method !== 'GET') markAllStale()
+      return result
     }
     catch (err) {
       const error = toClientError(err)

@@ -1,10 +1,16 @@
 import type { FormError } from '@nuxt/ui'
 import { ApiClientError } from './useApi'
 
-interface FormHandle {
+export interface FormHandle {
   setErrors: (errors: FormError[]) => void
   clear: () => void
 }
+
+/** What AppForm and AppFormModal expose, forwarded to the UForm inside them (`inner`). */
+export const forwardFormHandle = (inner: Readonly<Ref<FormHandle | null>>): FormHandle => ({
+  setErrors: errors => inner.value?.setErrors(errors),
+  clear: () => inner.value?.clear(),
+})
 
 /**
  * Submits a form through the API and puts the server's answer where it belongs: a field named in a
@@ -44,5 +50,52 @@ export function useApiForm(opts: { conflictField?: string, inPlace?: boolean } =
     }
   }
 
-  return { form, busy, error, submit }
+  const api = useApi()
+  /** POST `body` to `path` and toast the API's message; the answer (e.g. the new `id`) is returned. */
+  async function post<T = object>(path: string, body?: unknown): Promise<T & { message: string }> {
+    const res = await api.post<T & { message: string }>(path, body)
+    notify.success(res.message)
+    return res
+  }
+
+  /** AppForm registers itself here when given this form as `api` (instead of a template ref). */
+  const register = (handle: FormHandle) => {
+    form.value = handle
+  }
+
+  return { form, busy, error, submit, post, register }
+}
+
+/** What useApiForm returns: AppForm and AppFormModal take it as `:api` (its busy state, its `form` handle). */
+export type ApiForm = ReturnType<typeof useApiForm>
+
+/** A text field of a dialog form (AppTextField's props; `suffix` trails the input, e.g. "@example.com"). */
+export interface TextField {
+  name: string
+  label: string
+  help?: string
+  placeholder?: string
+  required?: boolean
+  autofocus?: boolean
+  type?: string
+  autocomplete?: string
+  suffix?: string
+}
+
+/** A dialog form's texts and data, given to AppFormModal in one binding. */
+export interface FormDialog {
+  title: string
+  description?: string
+  submitLabel: string
+  icon?: string
+  wide?: boolean
+  /** false: outside clicks and Escape do not close it (a token shown once). */
+  dismissible?: boolean
+  testid?: string
+  schema?: object
+  /** What the schema checks (may be computed from `values`). */
+  state: object
+  /** Text fields shown first, written into `values` (default: `state`); other inputs go in the slot. */
+  fields?: TextField[]
+  values?: Record<string, unknown>
 }

@@ -1,33 +1,36 @@
 /**
- * Runs `refresh` on mount and every `intervalMs` while the page is shown. A tick never overlaps a
- * slow answer (it is skipped); `refreshNow` (after a change) waits for one in flight and then
- * fetches again, so what it shows was read after the change.
+ * Refreshes a read every `intervalMs` while the page is shown and the browser tab is visible: a
+ * hidden tab asks nothing, and on coming back it refreshes at once if its data is older than one
+ * interval. The first read is the page's own (cached) load. A tick never overlaps a slow answer.
  */
-export function useAutoRefresh(refresh: () => Promise<void>, intervalMs: number) {
-  const updatedAt = ref<Date | null>(null)
+export function useAutoRefresh(source: { refresh: () => Promise<void>, updatedAt: Ref<number | null> }, intervalMs: number) {
   let inflight: Promise<void> | null = null
-
-  function run(): Promise<void> {
-    inflight = refresh().then(() => {
-      updatedAt.value = new Date()
-    }).finally(() => {
+  const run = () => {
+    inflight ??= source.refresh().finally(() => {
       inflight = null
     })
     return inflight
   }
-
+  const visible = () => document.visibilityState === 'visible'
+  const stale = () => (source.updatedAt.value ?? 0) < Date.now() - intervalMs
+  // A failed tick shows its error through the read and waits for the next one.
+  const tick = () => {
+    if (visible() && stale()) run().catch(() => {})
+  }
+  let timer: ReturnType<typeof setInterval> | undefined
+  onMounted(() => {
+    // Ticks check staleness, so a result read just before (by a save) is not read again.
+    timer = setInterval(tick, Math.max(1000, intervalMs / 10))
+    document.addEventListener('visibilitychange', tick)
+  })
+  onBeforeUnmount(() => {
+    clearInterval(timer)
+    document.removeEventListener('visibilitychange', tick)
+  })
+  /** After a change: wait for a read in flight, then read again, so what shows was read after the change. */
   async function refreshNow() {
     await inflight?.catch(() => {})
     await run()
   }
-
-  let timer: ReturnType<typeof setInterval> | undefined
-  // `refresh` shows its own errors; a failed tick just waits for the next one.
-  const tick = () => inflight ?? run().catch(() => {})
-  onMounted(() => {
-    tick()
-    timer = setInterval(tick, intervalMs)
-  })
-  onBeforeUnmount(() => clearInterval(timer))
-  return { updatedAt, refreshNow }
+  return { updatedAt: computed(() => source.updatedAt.value === null ? null : new Date(source.updatedAt.value)), refreshNow }
 }

@@ -1,18 +1,18 @@
 import type { SecuritySettings } from './api-types'
 
-/** The security settings, loaded once per page load and replaced after every save (the banner reads them). */
+/**
+ * The security settings: one shared read for the whole page load (the allowlist banner on every
+ * page and the Security form), read again after every save.
+ */
 export function useSecuritySettings() {
   const api = useApi()
-  const settings = useState<SecuritySettings | null>('security-settings', () => null)
+  const { data: settings, error, refresh } = useApiData<SecuritySettings>('/api/v1/security/settings', { maxAge: Number.POSITIVE_INFINITY })
   return {
     settings,
-    async load(force = false): Promise<SecuritySettings> {
-      if (!settings.value || force) settings.value = await api.get<SecuritySettings>('/api/v1/security/settings')
-      return settings.value
-    },
+    error,
     async save(changes: Partial<SecuritySettings> & { confirm_lockout?: boolean }): Promise<string> {
       const { message } = await api.put<{ message: string }>('/api/v1/security/settings', changes)
-      settings.value = await api.get<SecuritySettings>('/api/v1/security/settings')
+      await refresh()
       return message
     },
   }

@@ -1,3 +1,4 @@
+import type { SessionState } from '#shared/types/access'
 import type { Me } from './api-types'
 
 /** Who is signed in (null: nobody, or not checked yet in this tab). */
@@ -9,14 +10,15 @@ export const useSetupState = () => useState<boolean | null>('setup-complete', ()
 export function useSession() {
   const api = useApi()
   const me = useSessionState()
-
   return {
     me,
     /** The signed-in admin, or null when the cookie is missing or no longer valid. */
     async load(): Promise<Me | null> {
       if (me.value) return me.value
+      // The cookie is HttpOnly: ask the server, which answers 200 either way (no 401 in the console).
       try {
-        me.value = await $fetch<Me>('/api/v1/me', { credentials: 'same-origin' })
+        const state = await $fetch<SessionState>('/auth/session', { credentials: 'same-origin' })
+        me.value = state.signed_in ? state.actor : null
       }
       catch {
         me.value = null

@@ -1,7 +1,7 @@
 // config.env, read and written by the installer and the server alike: KEY=VALUE lines, `#` comments,
 // optional single or double quotes; written single-quoted so `$` in bcrypt hashes survives shells and
 // systemd's EnvironmentFile alike.
-import { writeFileAtomic } from './write-atomic.mjs'
+import { stageFile, writeFileAtomic } from './write-atomic.mjs'
 
 const CONFIG_MODE = 0o600
 
@@ -50,5 +50,15 @@ export const envFile = {
    */
   writeAtomic(path, content) {
     writeFileAtomic(path, content, { mode: CONFIG_MODE })
+  },
+
+  /**
+   * The same write in two steps (lib/write-atomic.mjs stageFile): flushed to a temp file now, renamed
+   * into place by `commit()`.
+   * @param {string} path
+   * @param {string} content
+   */
+  stage(path, content) {
+    return stageFile(path, content, { mode: CONFIG_MODE })
   },
 }

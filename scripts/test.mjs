@@ -1,12 +1,21 @@
 #!/usr/bin/env node
-// `npm test`: lint, typecheck, build, then the unit and API suites (API on a fresh database:
-// the PostgreSQL in DATABASE_URL if set, else the embedded one). Ends with "N passed, N failed".
+// `npm test`: the OS tools the suites drive (installed with apt-get when missing, as root), lint,
+// typecheck, build, then the unit and API suites (API on a fresh database: the PostgreSQL in
+// DATABASE_URL if set, else the embedded one). Ends with "N passed, N failed[, N skipped]".
 import { readFileSync } from 'node:fs'
 import { $, chalk } from 'zx'
+import { ensureTools } from './test-tools.mjs'
 
 $.verbose = true
 const report = process.env.VITEST_REPORT ?? 'test-results/vitest.json'
 
+try {
+  ensureTools({ log: line => console.log(chalk.dim(line)) })
+}
+catch (err) {
+  console.error(chalk.red(`npm test: ${err instanceof Error ? err.message : String(err)}`))
+  process.exit(1)
+}
 await $`eslint .`
 await $`nuxt typecheck`
 await $`nuxt build`

@@ -1,5 +1,7 @@
 import { join } from 'node:path'
 import { Liquid } from 'liquidjs'
+import * as v from 'valibot'
+import { mailstackSettingsSchema } from '#shared/schemas/mailstack'
 import type { MailstackContext } from './context'
 import type { TemplateSources } from './templates'
 
@@ -76,7 +78,32 @@ function makeEngine(): Liquid {
   return engine
 }
 
+/**
+ * The listen settings in the context must be ones the API would accept (shared/schemas/mailstack.ts):
+ * the same schema, so a value from anywhere (a restore, a hand-edited row, a test) that the API
+ * would refuse is refused here too, loudly, instead of being rendered for the daemons to trip over.
+ */
+function checkListenSettings(ctx: MailstackContext): void {
+  const row = {
+    smtp_listen: ctx.postfix.smtp_listen,
+    submission_listen: ctx.postfix.submission_listen,
+    submission_plain_listen: ctx.postfix.submission_plain_listen === '' ? null : ctx.postfix.submission_plain_listen,
+    imap_listen: ctx.dovecot.listen,
+    imap_port: ctx.dovecot.imap_port,
+    imaps_port: ctx.dovecot.imaps_port,
+    inet_interfaces: ctx.postfix.inet_interfaces,
+    inet_protocols: ctx.postfix.inet_protocols,
+    auth_failure_delay: ctx.dovecot.auth_failure_delay,
+  }
+  const parsed = v.safeParse(mailstackSettingsSchema, row)
+  if (!parsed.success) {
+    const issue = parsed.issues[0]
+    throw new RenderError(`the mail stack settings are not valid (${v.getDotPath(issue) ?? 'settings'}: ${issue.message}); fix them with PUT /api/v1/config/mailstack`)
+  }
+}
+
 function checkContext(ctx: MailstackContext): void {
+  checkListenSettings(ctx)
   const paths = [ctx.root, ctx.tls.cert_file, ctx.tls.key_file, ctx.vmail.store,
     ...Object.entries(ctx.postfix).filter(([k]) => k.endsWith('directory') || k.endsWith('file')).map(([, v]) => String(v)),
     ctx.dovecot.config_directory, ctx.dovecot.base_dir, ctx.dovecot.state_dir, ctx.dovecot.log_path]

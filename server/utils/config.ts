@@ -2,9 +2,10 @@ import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { consola } from 'consola'
 import { envFile } from '#lib/env-file.mjs'
+import { CONFIG_DEFAULTS, configProblems } from '#lib/config-rules.mjs'
 
-const MIN_JWT_SECRET_BYTES = 32
-const DEFAULT_PORT = 8080
+// Keys whose values may be quoted back in a start-up error; the others hold secrets.
+const SHOWN_KEYS = new Set(['ADMIN_USER', 'HOST', 'PORT', 'LOG_FORMAT', 'MAIL_HOSTNAME', 'POLICYD_LISTEN', 'HTTPS'])
 
 export interface PanelPaths {
   root: string
@@ -59,41 +60,51 @@ function migrateLegacyEnv(paths: PanelPaths): void {
   }
 }
 
-/** Reads config.env, lets the environment override it, and fails closed on a weak or missing JWT secret. */
+/** config.env's values with the environment's on top; an empty value counts as unset, in either. */
+export function effectiveValues(file: Record<string, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(file)) if (value) out[key] = value
+  for (const key of Object.keys(file)) if (env[key]) out[key] = env[key]
+  for (const key of [...Object.keys(CONFIG_DEFAULTS), 'DATABASE_URL', 'JWT_SECRET', 'API_KEY', 'ADMIN_PASSWORD_HASH']) if (env[key]) out[key] = env[key]
+  return out
+}
+
+/**
+ * The panel's config from config.env values (environment already applied): every value checked with
+ * the rules in lib/config-rules.mjs, the ones the installer and a restore apply too. Throws a
+ * ConfigError naming each bad key; pure, so a restore can ask "would this start?" before writing.
+ */
+export function configFromValues(values: Record<string, string>, paths: PanelPaths): PanelConfig {
+  const problems = configProblems(values)
+  if (problems.length) {
+    throw new ConfigError(problems.map(({ key, message }) => {
+      if (key === 'JWT_SECRET') return message === 'is required' ? `JWT_SECRET is not set (in ${paths.configFile} or the environment); refusing to start` : `JWT_SECRET ${message}; refusing to start`
+      return `${key} ${message}${SHOWN_KEYS.has(key) ? `, got ${values[key]}` : ''}`
+    }).join('; '))
+  }
+  const get = (key: keyof typeof CONFIG_DEFAULTS) => values[key] ?? CONFIG_DEFAULTS[key]
+  return {
+    paths,
+    databaseUrl: values.DATABASE_URL,
+    jwtSecret: values.JWT_SECRET!,
+    apiKey: values.API_KEY,
+    adminUser: get('ADMIN_USER'),
+    adminPasswordHash: values.ADMIN_PASSWORD_HASH,
+    host: get('HOST'),
+    port: Number(get('PORT')),
+    logFormat: get('LOG_FORMAT') as PanelConfig['logFormat'],
+    mailHostname: get('MAIL_HOSTNAME'),
+    policydListen: get('POLICYD_LISTEN'),
+    https: get('HTTPS') === 'on',
+  }
+}
+
+/** Reads config.env, lets the environment override it, and fails closed on any value the rules refuse. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PanelConfig {
   const paths = resolvePaths(env.MAILPANEL_ROOT)
   migrateLegacyEnv(paths)
   const file = existsSync(paths.configFile) ? envFile.parse(readFileSync(paths.configFile, 'utf8')) : {}
-  // An empty value counts as unset, in the environment and in the file alike.
-  const get = (key: string): string | undefined => (env[key] || file[key]) || undefined
-
-  const jwtSecret = get('JWT_SECRET')
-  if (!jwtSecret) throw new ConfigError(`JWT_SECRET is not set (in ${paths.configFile} or the environment); refusing to start`)
-  if (Buffer.byteLength(jwtSecret) < MIN_JWT_SECRET_BYTES) {
-    throw new ConfigError(`JWT_SECRET must be at least ${MIN_JWT_SECRET_BYTES} bytes; refusing to start`)
-  }
-
-  const port = Number(get('PORT') ?? DEFAULT_PORT)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be 0..65535, got ${get('PORT')}`)
-  const logFormat = get('LOG_FORMAT') ?? 'text'
-  if (logFormat !== 'text' && logFormat !== 'json') throw new ConfigError(`LOG_FORMAT must be text or json, got ${logFormat}`)
-  const https = get('HTTPS') ?? 'off'
-  if (https !== 'on' && https !== 'off') throw new ConfigError(`HTTPS must be on or off, got ${https}`)
-
-  return {
-    paths,
-    databaseUrl: get('DATABASE_URL'),
-    jwtSecret,
-    apiKey: get('API_KEY'),
-    adminUser: get('ADMIN_USER') ?? 'admin',
-    adminPasswordHash: get('ADMIN_PASSWORD_HASH'),
-    host: get('HOST') ?? '127.0.0.1',
-    port,
-    logFormat,
-    mailHostname: get('MAIL_HOSTNAME') ?? 'localhost',
-    policydListen: get('POLICYD_LISTEN') ?? '127.0.0.1:10031',
-    https: https === 'on',
-  }
+  return configFromValues(effectiveValues(file, env), paths)
 }
 
 let current: PanelConfig | undefined

@@ -1,22 +1,22 @@
 import * as v from 'valibot'
-import { ADDRESS_RE, DOMAIN_NAME_RE, id, LOCAL_PART_RE, MAX_LOCAL_PART } from './common'
+import { aliasDestinations } from './alias'
+import { displayName, domainName, emailAddress, id, localPart } from './common'
 import { LIMIT_KEYS, limitFields, type LimitKey } from './limits'
-import { mailstackSettingsFields } from './mailstack'
+import { mailstackSettingsFields, mailstackSettingsProblem, type MailstackSettingsRow } from './mailstack'
 import { failMode } from './policyd'
-import { isIpOrCidr } from './security'
+import { ipList, perMinute } from './security'
+import { webhookEvents, webhookSecret, webhookUrl } from './webhook'
 
 /**
- * The backup archive (gzip of one JSON document). Rows are validated against what the database
- * and the mail daemons accept, never transformed: the checksum covers the document as written,
- * and a restored row must be byte-for-byte the row that was backed up.
+ * The backup archive (gzip of one JSON document). Rows are validated with the schemas the API
+ * validates its input with (so a restore brings back only what the API would have accepted), and
+ * never transformed: the checksum covers the document as written, and a restored row must be
+ * byte-for-byte the row that was backed up. A value the API would have stored differently (not
+ * trimmed, not lower-case, a repeated destination) is refused rather than silently changed.
  */
 export const BACKUP_FORMAT = 'backendside-mailpanel-backup'
 export const BACKUP_VERSION = 1
 
-const MAX_LIST_ENTRIES = 1000
-const MAX_DESTINATIONS = 1000
-const MAX_WEBHOOK_URL = 2048
-const MAX_WEBHOOK_SECRET = 256
 // Delivery errors are free text from the receiver; generous, but bounded.
 const MAX_FREE_TEXT = 65_536
 const MAX_CONFIG_FILE_BYTES = 64 * 1024
@@ -28,21 +28,30 @@ const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-
 export const MAILBOX_HASH_RE = /^\{BLF-CRYPT\}\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$/
 export const BCRYPT_RE = /^\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$/
 const SHA256_HEX_RE = /^[0-9a-f]{64}$/
-const EVENT_RE = /^[a-z]+\.[a-z]+$/
 
 const timestamp = v.pipe(v.string('must be a timestamp string'), v.regex(TIMESTAMP_RE, 'must be an ISO 8601 timestamp'), v.check(s => !Number.isNaN(Date.parse(s)), 'must be a real date'))
 const text = (max: number) => v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`))
-const intIn = (min: number, max: number) => v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`))
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * A stored value checked with the API's own input schema: refused with the API's message, and
+ * refused too when the API would have stored it in another form (its schemas trim, lower-case and
+ * de-duplicate), since a restore writes the value as it is.
+ */
+function storedCheck<TInput = unknown>(schema: v.GenericSchema) {
+  return v.rawCheck<TInput>(({ dataset, addIssue }) => {
+    const parsed = v.safeParse(schema, dataset.value)
+    if (!parsed.success) addIssue({ message: parsed.issues[0].message })
+    else if (!sameValue(parsed.output, dataset.value)) addIssue({ message: 'is not in the form the API stores (trimmed, lower-case, without repeats)' })
+  })
+}
+
+const asStored = <T extends v.GenericSchema>(schema: T) =>
+  v.pipe(v.unknown(), storedCheck(schema), v.transform(value => value as v.InferOutput<T>))
 
 // Names go into Maildir paths and Postfix maps: the API's own rules, so a restore cannot smuggle in what a create would refuse.
-const domainName = v.pipe(v.string('must be a string'), v.regex(DOMAIN_NAME_RE, 'must be a lower-case domain name'))
-const localPart = v.pipe(v.string('must be a string'), v.maxLength(MAX_LOCAL_PART), v.regex(LOCAL_PART_RE, 'must be a valid lower-case local part'))
-const aliasLocalPart = v.union([v.literal(''), localPart], 'must be a valid lower-case local part, or "" for a catch-all')
-const address = v.pipe(v.string('must be a string'), v.maxLength(254), v.regex(ADDRESS_RE, 'must be a lower-case email address'))
-const ipList = v.pipe(
-  v.array(v.pipe(v.string(), v.check(isIpOrCidr, 'each entry must be an IP address or CIDR'))),
-  v.maxLength(MAX_LIST_ENTRIES, `at most ${MAX_LIST_ENTRIES} entries`),
-)
+const aliasLocalPart = v.union([v.literal(''), asStored(localPart)], 'must be a valid lower-case local part, or "" for a catch-all')
 
 const overrideEntries = Object.fromEntries(LIMIT_KEYS.map(k => [k, v.nullable(limitFields[k])])) as {
   [K in LimitKey]: v.NullableSchema<(typeof limitFields)[K], undefined>
@@ -50,12 +59,24 @@ const overrideEntries = Object.fromEntries(LIMIT_KEYS.map(k => [k, v.nullable(li
 
 export const serverSettingsRow = v.strictObject({ id: v.literal(true), ...limitFields, policyd_fail_mode: failMode, updated_at: timestamp })
 
-export const mailstackSettingsRow = v.strictObject({ id: v.literal(true), ...mailstackSettingsFields, updated_at: timestamp })
+const storedMailstackFields = Object.fromEntries(Object.entries(mailstackSettingsFields).map(([k, schema]) => [k, asStored(schema)])) as {
+  [K in keyof MailstackSettingsRow]: ReturnType<typeof asStored<(typeof mailstackSettingsFields)[K]>>
+}
+
+// The same cross-field rules as PUT /config/mailstack (two services on one port, address families).
+export const mailstackSettingsRow = v.pipe(
+  v.strictObject({ id: v.literal(true), ...storedMailstackFields, updated_at: timestamp }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return
+    const problem = mailstackSettingsProblem(dataset.value as MailstackSettingsRow)
+    if (problem) addIssue({ message: problem.message, path: [{ type: 'object', origin: 'value', input: dataset.value, key: problem.key, value: (dataset.value as Record<string, unknown>)[problem.key] }] })
+  }),
+)
 
 export const domainRow = v.strictObject({
   id,
-  name: domainName,
-  description: text(500),
+  name: asStored(domainName),
+  description: v.pipe(text(500), v.check(s => s === s.trim(), 'must not start or end with blanks')),
   active: v.boolean(),
   ...overrideEntries,
   created_at: timestamp,
@@ -65,9 +86,9 @@ export const domainRow = v.strictObject({
 export const mailboxRow = v.strictObject({
   id,
   domain_id: id,
-  username: localPart,
+  username: asStored(localPart),
   password: v.pipe(v.string('must be a string'), v.regex(MAILBOX_HASH_RE, 'must be a {BLF-CRYPT} bcrypt hash')),
-  name: text(255),
+  name: asStored(displayName),
   active: v.boolean(),
   ...overrideEntries,
   created_at: timestamp,
@@ -78,7 +99,7 @@ export const aliasRow = v.strictObject({
   id,
   domain_id: id,
   local_part: aliasLocalPart,
-  destinations: v.pipe(v.array(address), v.minLength(1, 'must name at least one address'), v.maxLength(MAX_DESTINATIONS)),
+  destinations: v.pipe(v.array(asStored(emailAddress)), storedCheck<string[]>(aliasDestinations)),
   active: v.boolean(),
   created_at: timestamp,
   updated_at: timestamp,
@@ -86,12 +107,12 @@ export const aliasRow = v.strictObject({
 
 export const securitySettingsRow = v.strictObject({
   id: v.literal(true),
-  admin_login_whitelist: ipList,
-  api_key_whitelist: ipList,
-  login_rate_limit: intIn(1, 100_000),
-  api_rate_limit: intIn(1, 1_000_000),
-  trusted_proxies: ipList,
-  webhook_allowed_ranges: ipList,
+  admin_login_whitelist: asStored(ipList),
+  api_key_whitelist: asStored(ipList),
+  login_rate_limit: perMinute(100_000),
+  api_rate_limit: perMinute(1_000_000),
+  trusted_proxies: asStored(ipList),
+  webhook_allowed_ranges: asStored(ipList),
   updated_at: timestamp,
 })
 
@@ -106,9 +127,9 @@ export const apiTokenRow = v.strictObject({
 
 export const webhookRow = v.strictObject({
   id,
-  url: v.pipe(text(MAX_WEBHOOK_URL), v.regex(/^https?:\/\//, 'must be an http(s) URL')),
-  secret: v.nullable(v.pipe(text(MAX_WEBHOOK_SECRET), v.minLength(1, 'must not be empty'))),
-  events: v.pipe(v.array(v.pipe(v.string(), v.regex(EVENT_RE, 'must be an event name such as domain.created'))), v.minLength(1, 'must name at least one event')),
+  url: asStored(webhookUrl),
+  secret: v.nullable(asStored(webhookSecret)),
+  events: asStored(webhookEvents),
   created_at: timestamp,
   last_delivery_at: v.nullable(timestamp),
   last_status: v.nullable(text(32)),

@@ -13,13 +13,13 @@ export function isIpOrCidr(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= max
 }
 
-const ipList = v.pipe(
+export const ipList = v.pipe(
   v.array(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.check(isIpOrCidr, 'each entry must be an IPv4/IPv6 address or CIDR such as 203.0.113.0/24'))),
   v.maxLength(MAX_LIST_ENTRIES, `at most ${MAX_LIST_ENTRIES} entries`),
   v.transform(list => [...new Set(list)]),
 )
 
-const perMinute = (max: number) => v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1, 'must be at least 1'), v.maxValue(max, `must be at most ${max}`))
+export const perMinute = (max: number) => v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1, 'must be at least 1'), v.maxValue(max, `must be at most ${max}`))
 
 export const securitySettingsUpdateSchema = v.pipe(
   v.strictObject({

@@ -35,3 +35,6 @@ export interface AuditEntry {
   ip: string
   status: number
 }
+
+/** GET /auth/session: the session cookie's state, without a 401 for a visitor who is not signed in. */
+export type SessionState = { signed_in: false } | { signed_in: true, actor: Actor }

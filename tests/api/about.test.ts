@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -34,19 +34,28 @@ describe('GET /api/v1/about', () => {
 })
 
 /**
- * With the real postconf on PATH (alone: without `postfix` and `dovecot` the reconciler still skips
- * the mail stack, so nothing on this machine is touched) the version is Postfix's own answer.
+ * What the endpoint does with postconf's answer, against a stand-in `postconf` (a shell script) on
+ * PATH: no Postfix needed, and no `postfix` or `dovecot` binary, so the reconciler still skips the
+ * mail stack. The real postconf and dovecot are the system suite's (tests/system/about.test.ts).
  */
-describe('GET /api/v1/about with postconf installed', () => {
-  const postconf = ['/usr/sbin/postconf', '/usr/bin/postconf'].find(p => existsSync(p))
+describe('GET /api/v1/about with a postconf on PATH', () => {
   let server: TestServer
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let bin: string
+  /** Replaces the stand-in (a new file renamed over the old one: never a half-written executable). */
+  const postconf = (script: string) => {
+    writeFileSync(join(bin, '.postconf'), `#!/bin/sh\n${script}\n`, { mode: 0o755 })
+    renameSync(join(bin, '.postconf'), join(bin, 'postconf'))
+  }
+  const about = async () => {
+    const res = await api<About>('/api/v1/about', { baseUrl: server.url })
+    expect(res.status).toBe(200)
+    return res.body
+  }
 
   beforeAll(async () => {
-    if (!postconf) throw new Error('this test needs Postfix\'s postconf (apt-get install postfix)')
     bin = mkdtempSync(join(tmpdir(), 'mailpanel-bin-'))
-    symlinkSync(postconf, join(bin, 'postconf'))
+    postconf('exit 1')
     db = await createTestDatabase()
     server = await startServer({ root: await makeRoot({ MAIL_HOSTNAME: 'mail.about.example' }), databaseUrl: db.url, env: { PATH: `${bin}:${pathWithoutMailDaemons()}` } })
   })
@@ -58,10 +67,16 @@ describe('GET /api/v1/about with postconf installed', () => {
     if (bin) rmSync(bin, { recursive: true, force: true })
   })
 
-  it('shows the Postfix version postconf reports, and MAIL_HOSTNAME', async () => {
-    const res = await api<About>('/api/v1/about', { baseUrl: server.url })
-    expect(res.status).toBe(200)
-    expect(res.body.postfix).toMatch(/^\d+\.\d+(\.\d+)?$/)
-    expect(res.body).toMatchObject({ dovecot: 'not installed', mail_hostname: 'mail.about.example' })
+  it('asks postconf for the built-in mail_version (-d -h: no main.cf needed) and shows its answer, and MAIL_HOSTNAME', async () => {
+    // Answers only the exact question: any other arguments get nothing and a failure.
+    postconf('[ "$*" = "-d -h mail_version" ] && echo 3.99.7 || exit 2')
+    expect(await about()).toMatchObject({ postfix: '3.99.7', dovecot: 'not installed', mail_hostname: 'mail.about.example' })
+  })
+
+  it('shows "unknown" when postconf fails or says nothing', async () => {
+    postconf('echo "postconf: fatal: oops" >&2; exit 1')
+    expect((await about()).postfix).toBe('unknown')
+    postconf('exit 0')
+    expect((await about()).postfix).toBe('unknown')
   })
 })

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import postgres from 'postgres'
@@ -310,17 +310,17 @@ describe('a bad archive changes nothing', () => {
   it('a mailbox whose domain is not in the archive (checksum recomputed) → 400', async () => {
     const doc = decode(archive)
     doc.tables.mailboxes![0]!.domain_id = 999_999
-    await expectRefused(resign(doc), 400, 'BACKUP_INVALID', /tables\.mailboxes\.0\.domain_id/)
+    await expectRefused(resign(doc), 400, 'VALIDATION_FAILED', /tables\.mailboxes\.0\.domain_id/)
   })
 
-  it('a row the schema refuses (checksum recomputed) → 400 naming the field, never its value', async () => {
+  it('a row the schema refuses (checksum recomputed) → 400 VALIDATION_FAILED naming the field, never its value', async () => {
     const doc = decode(archive)
     doc.tables.mailboxes![0]!.password = 'plaintext-password'
-    const error = await expectRefused(resign(doc), 400, 'BACKUP_INVALID', /tables\.mailboxes\.0\.password/)
+    const error = await expectRefused(resign(doc), 400, 'VALIDATION_FAILED', /tables\.mailboxes\.0\.password/)
     expect(error.detail).not.toContain('plaintext-password')
     const dup = decode(archive)
     dup.tables.domains!.push({ ...dup.tables.domains![0]!, id: 777 })
-    await expectRefused(resign(dup), 400, 'BACKUP_INVALID', /tables\.domains\.\d+\.name: repeats row 0/)
+    await expectRefused(resign(dup), 400, 'VALIDATION_FAILED', /tables\.domains\.\d+\.name: repeats row 0/)
   })
 
   it('an archive from another schema version → 409 BACKUP_INCOMPATIBLE', async () => {
@@ -341,6 +341,64 @@ describe('a bad archive changes nothing', () => {
     const config = readFileSync(join(root, 'etc/backendside-mailpanel/config.env'), 'utf8')
     await expectRefused(resign(doc), 400, 'BACKUP_INVALID', /database refused/)
     expect(readFileSync(join(root, 'etc/backendside-mailpanel/config.env'), 'utf8')).toBe(config)
+    // The new config.env was staged beside the live one and removed when the transaction failed.
+    expect(readdirSync(join(root, 'etc/backendside-mailpanel')).filter(f => f.endsWith('.tmp'))).toEqual([])
     expect((await login(ADMIN_PASSWORD)).status).toBe(200)
+  })
+})
+
+// What the panel restores must be what it would start with and what its API would have accepted:
+// every value is checked before anything changes, so a refused archive leaves the tables, config.env
+// (byte for byte) and the next start-up exactly as they were.
+describe('an archive the panel could not run changes nothing', () => {
+  const configPath = () => join(root, 'etc/backendside-mailpanel/config.env')
+  let archive: Buffer
+  let tablesBefore: Record<string, string>
+  let configBefore: string
+
+  beforeAll(async () => {
+    archive = (await download()).bytes
+    tablesBefore = await dumpTables()
+    configBefore = readFileSync(configPath(), 'utf8')
+  })
+
+  const withConfig = (change: (text: string) => string) => (doc: Document) => {
+    doc.files['config.env'] = change(doc.files['config.env']!)
+  }
+  const appended = (line: string) => withConfig(text => `${text}${line}\n`)
+  const mailstack = (change: Record<string, unknown>) => (doc: Document) => Object.assign(doc.tables.mailstack_settings![0]!, change)
+
+  it.each<[string, (doc: Document) => void, RegExp]>([
+    ['HTTPS=maybe', appended('HTTPS=\'maybe\''), /files\.config\.env: HTTPS must be on or off/],
+    ['MAIL_HOSTNAME=\'bad host\'', appended('MAIL_HOSTNAME=\'bad host\''), /files\.config\.env: MAIL_HOSTNAME must be a DNS name/],
+    ['PORT=99999', appended('PORT=\'99999\''), /files\.config\.env: PORT must be a port number 0\.\.65535/],
+    ['a JWT_SECRET that is too short', withConfig(text => text.replace(/^JWT_SECRET=.*$/m, 'JWT_SECRET=\'too-short\'')), /files\.config\.env: JWT_SECRET must be at least 32 bytes/],
+    ['a listen address the API refuses', mailstack({ smtp_listen: '[fe80::1%eth0]:25' }), /tables\.mailstack_settings\.0\.smtp_listen: a scoped IPv6 address/],
+    ['a duplicate port pair', mailstack({ imap_port: 993 }), /tables\.mailstack_settings\.0\.imap_port: imap_port and imaps_port both use port 993/],
+    ['a tampered row (bad domain name)', doc => (doc.tables.domains![0]!.name = 'bad host.example'), /tables\.domains\.0\.name: must be a domain name/],
+    ['a row with an unknown column', doc => Object.assign(doc.tables.domains![0]!, { owner: 'mallory' }), /tables\.domains\.0\.owner: is not a column of this table/],
+  ])('%s → 400 VALIDATION_FAILED naming it; tables and config.env untouched', async (_name, change, detail) => {
+    const doc = decode(archive)
+    change(doc)
+    const res = await upload(resign(doc))
+    expect(res.status, JSON.stringify(res.body)).toBe(400)
+    const error = expectErrorShape(res.body)
+    expect(error.code).toBe('VALIDATION_FAILED')
+    expect(error.detail).toMatch(detail)
+    expect(error.detail).toMatch(/nothing was changed/)
+    expect(await dumpTables()).toEqual(tablesBefore)
+    expect(readFileSync(configPath(), 'utf8')).toBe(configBefore)
+    expect(readdirSync(join(root, 'etc/backendside-mailpanel')).filter(f => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('the panel still starts on the same root afterwards, and a valid archive still restores', async () => {
+    await server.stop()
+    server = await startServer({ root, databaseUrl: server.databaseUrl })
+    expect((await login(ADMIN_PASSWORD)).status).toBe(200)
+    expect(await dumpTables()).toEqual(tablesBefore)
+    const res = await upload(archive)
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(await dumpTables()).toEqual(tablesBefore)
+    expect((await call('/api/v1/me')).status).toBe(200)
   })
 })

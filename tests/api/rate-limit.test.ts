@@ -158,6 +158,33 @@ describe('per-IP rate limits at the default settings', () => {
     })
   })
 
+  describe('signed-in dashboard sessions', () => {
+    // After the tuning above: api_rate_limit 3, so a verified session gets 5 × 3 (server/middleware/rate-limit.ts).
+    const SESSION_LIMIT = 5 * TUNED_API_LIMIT
+    const from = '127.0.0.9'
+    let cookie = ''
+
+    beforeAll(async () => {
+      const res = await login(ADMIN_PASSWORD, from)
+      expect(res.status).toBe(200)
+      cookie = `mailpanel_session=${String(res.body.token)}`
+    })
+
+    it(`give a verified session cookie its own, larger bucket (${SESSION_LIMIT} a minute here)`, async () => {
+      const statuses: number[] = []
+      for (let i = 0; i <= SESSION_LIMIT; i++) statuses.push((await send('/api/v1/me', { headers: { cookie }, from })).status)
+      expect(statuses).toEqual([...Array(SESSION_LIMIT).fill(200), 429])
+      // The address's API bucket is another one: an API key from there still gets through.
+      expect((await me(from)).status).toBe(200)
+    })
+
+    it('keep a forged session cookie in the plain per-IP API bucket', async () => {
+      const statuses: number[] = []
+      for (let i = 0; i <= TUNED_API_LIMIT; i++) statuses.push((await send('/api/v1/me', { headers: { cookie: 'mailpanel_session=forged' }, from: '127.0.0.10' })).status)
+      expect(statuses).toEqual([401, 401, 401, 429])
+    })
+  })
+
   describe('behind a trusted proxy', () => {
     const proxied = (xff: string | undefined, opts: SendOptions = {}) =>
       send(opts.body === undefined ? '/api/v1/me' : '/api/v1/domains', { ...opts, headers: { ...KEY, ...(xff ? { 'x-forwarded-for': xff } : {}) }, from: '127.0.0.1' })

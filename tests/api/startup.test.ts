@@ -248,41 +248,39 @@ describe('concurrent start-up on one database', () => {
   }, SLOW_TEST_TIMEOUT_MS)
 
   // Two panels on one database only makes sense on a real PostgreSQL: the embedded one is per process.
-  if (REAL_PG) {
-    it('two servers started at the same moment on a fresh database both come up, each migration applied once', async () => {
-      const db = await createTestDatabase()
-      const roots = await Promise.all([makeRoot(), makeRoot()])
-      const servers: TestServer[] = []
+  it.skipIf(!REAL_PG)('two servers started at the same moment on a fresh database both come up, each migration applied once (needs a real PostgreSQL server: DATABASE_URL)', async () => {
+    const db = await createTestDatabase()
+    const roots = await Promise.all([makeRoot(), makeRoot()])
+    const servers: TestServer[] = []
+    try {
+      const started = await Promise.allSettled(roots.map(root => startServer({ root, databaseUrl: db.url })))
+      for (const s of started) if (s.status === 'fulfilled') servers.push(s.value)
+      for (const s of started) if (s.status === 'rejected') throw s.reason
+      for (const server of servers) {
+        const health = await api<{ status: string, checks: { database: { ok: boolean } } }>('/health', { auth: false, baseUrl: server.url })
+        expect(health.status).toBe(200)
+        expect(health.body.checks.database.ok).toBe(true)
+      }
+      // Each server logs the versions it applied: together they must be exactly what the table holds, with no overlap.
+      const appliedBy = servers.map(s => /Applied migrations: (.+)/.exec(s.output())?.[1]?.trim().split(/,\s*/) ?? [])
+      const sql = postgres(db.url!, { max: 1, onnotice: () => {} })
       try {
-        const started = await Promise.allSettled(roots.map(root => startServer({ root, databaseUrl: db.url })))
-        for (const s of started) if (s.status === 'fulfilled') servers.push(s.value)
-        for (const s of started) if (s.status === 'rejected') throw s.reason
-        for (const server of servers) {
-          const health = await api<{ status: string, checks: { database: { ok: boolean } } }>('/health', { auth: false, baseUrl: server.url })
-          expect(health.status).toBe(200)
-          expect(health.body.checks.database.ok).toBe(true)
-        }
-        // Each server logs the versions it applied: together they must be exactly what the table holds, with no overlap.
-        const appliedBy = servers.map(s => /Applied migrations: (.+)/.exec(s.output())?.[1]?.trim().split(/,\s*/) ?? [])
-        const sql = postgres(db.url!, { max: 1, onnotice: () => {} })
-        try {
-          const rows = await sql<{ version: string }[]>`SELECT version FROM schema_migrations ORDER BY version`
-          const versions = rows.map(r => r.version)
-          expect(versions).toContain('0001_core')
-          expect([...appliedBy[0]!, ...appliedBy[1]!].sort(), servers.map(s => s.output()).join('\n----\n')).toEqual(versions)
-          expect(appliedBy.some(list => list.length === 0)).toBe(true)
-        }
-        finally {
-          await sql.end()
-        }
+        const rows = await sql<{ version: string }[]>`SELECT version FROM schema_migrations ORDER BY version`
+        const versions = rows.map(r => r.version)
+        expect(versions).toContain('0001_core')
+        expect([...appliedBy[0]!, ...appliedBy[1]!].sort(), servers.map(s => s.output()).join('\n----\n')).toEqual(versions)
+        expect(appliedBy.some(list => list.length === 0)).toBe(true)
       }
       finally {
-        await Promise.all(servers.map(s => s.stop()))
-        await db.drop()
-        roots.forEach(removeRoot)
+        await sql.end()
       }
-    }, SLOW_TEST_TIMEOUT_MS)
-  }
+    }
+    finally {
+      await Promise.all(servers.map(s => s.stop()))
+      await db.drop()
+      roots.forEach(removeRoot)
+    }
+  }, SLOW_TEST_TIMEOUT_MS)
 })
 
 describe('LOG_FORMAT=json', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { confirmDialog, openPage, PHONE, poll, screenshotOnFailure, startDashboard, toast, UI_TIMEOUT_MS, type Dashboard, type WatchedPage } from '../support/browser'
+import { confirmDialog, DESKTOP, openPage, PHONE, poll, screenshotOnFailure, shareSession, startDashboard, toast, UI_TIMEOUT_MS, type Dashboard, type WatchedPage } from '../support/browser'
 import { LEGACY_API_KEY, type TestServer } from '../support/server'
 
 const DOMAIN = `ui${Date.now().toString(36)}.example`
@@ -21,14 +21,25 @@ describe('the dashboard in Chromium', () => {
 
   screenshotOnFailure(() => w)
 
-  it('sends a signed-out visitor to /login and back to the page they asked for', async () => {
+  it('sends a signed-out visitor to /login and back to the page they asked for, with no console error on the way', async () => {
     await w.page.goto('/domains?x=1')
     await w.page.waitForURL(atLoginWithNext('/domains?x=1'))
     await w.page.getByTestId('login-form').waitFor()
+    await w.page.waitForLoadState('networkidle')
+    // No session probe that answers 401 (Chromium logs every 4xx as a console error).
+    expect(w.errors).toEqual([])
+    expect(w.responses.filter(r => r.endsWith(' 401'))).toEqual([])
+    expect(await w.page.title()).toBe('Sign in · BackendSide MailPanel')
     await w.screenshot('login')
+    const phone = await openPage(d.browser, server.url, PHONE)
+    await phone.page.goto('/login')
+    await phone.page.getByTestId('login-form').waitFor()
+    await phone.screenshot('phone-login')
+    await phone.context.close()
     await d.signIn()
     await w.page.waitForURL(/\/domains\?x=1$/)
     await w.page.getByTestId('domains-table').waitFor()
+    expect(await w.page.title()).toBe('Domains · BackendSide MailPanel')
   })
 
   it('refuses an open redirect after sign-in', async () => {
@@ -73,9 +84,22 @@ describe('the dashboard in Chromium', () => {
   it('creates a mailbox and an alias in the domain, and deletes the alias after confirmation', async () => {
     await w.page.getByTestId('domains-table').getByRole('link', { name: DOMAIN }).click()
     await w.page.getByTestId('add-mailbox').click()
-    await w.page.getByLabel('Address').fill('jane')
-    await w.page.getByLabel('Display name').fill('Jane Doe')
-    await w.page.getByLabel('Password').fill('mailbox-pass-123')
+    const mailboxForm = w.page.getByTestId('mailbox-form')
+    await mailboxForm.getByLabel('Address').fill('jane')
+    await mailboxForm.getByLabel('Display name').fill('Jane Doe')
+    await mailboxForm.getByLabel('Password', { exact: true }).fill('mailbox-pass-123')
+    await mailboxForm.getByLabel('Repeat').fill('mailbox-pass-124')
+    await w.page.getByRole('button', { name: 'Add mailbox' }).last().click()
+    await mailboxForm.getByText('The passwords do not match').waitFor()
+    // The generator fills both fields with the same random password and shows it.
+    await mailboxForm.getByTestId('generate-password').click()
+    const generated = await mailboxForm.getByLabel('Password', { exact: true }).inputValue()
+    expect(generated).toMatch(/^[a-zA-Z2-9]{20}$/)
+    expect(await mailboxForm.getByLabel('Repeat').inputValue()).toBe(generated)
+    await poll(() => mailboxForm.getByText('The passwords do not match').count()).toBe(0)
+    await w.screenshot('mailbox-create')
+    await mailboxForm.getByLabel('Password', { exact: true }).fill('mailbox-pass-123')
+    await mailboxForm.getByLabel('Repeat').fill('mailbox-pass-123')
     await w.page.getByRole('button', { name: 'Add mailbox' }).last().click()
     await w.page.getByTestId('mailboxes-table').getByText(`jane@${DOMAIN}`).waitFor()
     await w.screenshot('domain-mailboxes')
@@ -120,6 +144,21 @@ describe('the dashboard in Chromium', () => {
     await poll(() => effective.innerText()).toBe('250')
     expect(before).not.toBe('250')
     expect(await w.page.getByTestId('source-daily_send_limit').last().innerText()).toBe('from mailbox')
+
+    // Sizes are typed in KB/MB/GB and stored in the API's units (bytes; MB for the quota).
+    await w.page.getByTestId('inherit-max_message_size').click()
+    await w.page.getByTestId('limit-max_message_size').fill('30')
+    await w.page.getByTestId('inherit-quota_mb').click()
+    await w.page.getByLabel('Mailbox quota unit').click()
+    await w.page.getByRole('option', { name: 'GB' }).click()
+    await w.page.getByTestId('limit-quota_mb').fill('1.5')
+    await w.page.getByTestId('save-limits').click()
+    await poll(() => w.page.getByTestId('effective-max_message_size').last().innerText()).toBe('30 MB')
+    const mailboxId = Number(new URL(w.page.url()).pathname.split('/').pop())
+    const config = await (await fetch(`${server.url}/api/v1/mailboxes/${mailboxId}/config`, { headers: { 'x-api-key': LEGACY_API_KEY } })).json() as Record<string, unknown>
+    expect(config.max_message_size).toBe(30 * 1024 * 1024)
+    expect(config.quota_mb).toBe(1536)
+    expect(await w.page.getByTestId('effective-quota_mb').last().innerText()).toBe('1.5 GB')
     await w.screenshot('mailbox-limits')
 
     await w.page.getByRole('tab', { name: 'Settings' }).click()
@@ -163,7 +202,80 @@ describe('the dashboard in Chromium', () => {
     await table.getByText('DELETE /api/v1/admin/tokens/:id').first().waitFor()
     await table.getByText('POST /api/v1/domains').first().waitFor()
     await table.getByText('PUT /api/v1/mailboxes/:id/config').first().waitFor()
+    // People read what was done; the route stays beside it as the detail.
+    for (const label of ['Created API token', 'Revoked API token', 'Created domain', 'Created mailbox', 'Deleted alias', 'Changed mailbox limits', 'Reset mailbox password']) {
+      await table.getByTestId('audit-action').getByText(label, { exact: true }).first().waitFor()
+    }
     await w.screenshot('audit')
+  })
+
+  it('shows a failed list load as an error, never as an empty list', async () => {
+    // An outage of one list endpoint, simulated in the browser (every other request goes through).
+    await w.page.route(/\/api\/v1\/domains\?/, route => route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: 'Database unavailable', detail: 'The database is not reachable; try again shortly.', code: 'DATABASE_UNAVAILABLE' }),
+    }))
+    d.expected.push(/status of 503 .*\/api\/v1\/domains\?/)
+    try {
+      await w.page.goto('/domains')
+      await w.page.getByTestId('table-error').getByText('The database is not reachable').waitFor()
+      expect(await w.page.getByTestId('domains-table').getByText('No domains yet').count()).toBe(0)
+      expect(await w.page.getByTestId('empty').count()).toBe(0)
+      expect(await w.page.getByText('Nothing yet').count()).toBe(0)
+      await w.screenshot('domains-error')
+    }
+    finally {
+      await w.page.unroute(/\/api\/v1\/domains\?/)
+    }
+  })
+
+  it('says "no tokens yet" once, and keeps the allowlist warning to one dismissible line', async () => {
+    await w.page.goto('/tokens')
+    await w.page.getByTestId('tokens-table').getByText('No tokens yet.').waitFor()
+    expect(await w.page.getByText(/nothing yet|no tokens yet/i).count()).toBe(1)
+    const banner = w.page.getByTestId('allowlist-banner')
+    await banner.waitFor()
+    expect((await banner.boundingBox())!.height).toBeLessThanOrEqual(44)
+    await w.page.getByTestId('dismiss-allowlist-banner').click()
+    await banner.waitFor({ state: 'detached' })
+    await w.page.goto('/webhooks')
+    await w.page.getByTestId('webhooks-table').waitFor()
+    expect(await banner.count()).toBe(0)
+    // A new browser session warns again.
+    const other = await openPage(d.browser, server.url, DESKTOP)
+    await shareSession(w, other)
+    await other.page.goto('/tokens')
+    await other.page.getByTestId('allowlist-banner').waitFor()
+    await other.context.close()
+  })
+
+  it('serves the full variable Inter, so Cyrillic, Greek and Vietnamese render in Inter', async () => {
+    const font = await fetch(`${server.url}/ui/fonts/InterVariable.woff2`)
+    expect(font.status).toBe(200)
+    // The whole font is ~344 KB; the Latin subset it replaced was 48 KB.
+    expect((await font.arrayBuffer()).byteLength).toBeGreaterThan(300_000)
+    const widths = await w.page.evaluate(async () => {
+      const sample = 'Жизнь Ωμέγα Tiếng Việt'
+      await document.fonts.load('16px "Inter Variable"', sample)
+      const ctx = document.createElement('canvas').getContext('2d')!
+      const width = (family: string) => {
+        ctx.font = `16px ${family}`
+        return ctx.measureText(sample).width
+      }
+      return { inter: width('"Inter Variable", monospace'), fallback: width('monospace') }
+    })
+    // A script Inter lacked would fall back to monospace and measure the same.
+    expect(Math.abs(widths.inter - widths.fallback)).toBeGreaterThan(5)
+  })
+
+  it('serves both PNG logos at their documented URLs, the square one as the favicon', async () => {
+    for (const name of ['backendside-emailserver-rectangle-logo.png', 'backendside-email-server-logo.png']) {
+      const res = await fetch(`${server.url}/ui/img/${name}`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe('image/png')
+    }
+    expect(await w.page.locator('link[rel="icon"]').getAttribute('href')).toBe('/ui/img/backendside-email-server-logo.png')
   })
 
   it('renders the security, webhooks and mail server tabs and the About modal', async () => {
@@ -188,10 +300,16 @@ describe('the dashboard in Chromium', () => {
     await w.screenshot('webhooks')
     await w.page.goto('/mail-server')
     await w.page.getByTestId('limits-server').waitFor()
+    // Without a managed mail stack the last run did nothing: grey "not managed", never a green "ok".
+    const reconcile = await (await fetch(`${server.url}/api/v1/reconcile/status`, { headers: { 'x-api-key': LEGACY_API_KEY } })).json() as { last_run: { notes: string[] } | null }
+    if (reconcile.last_run?.notes.some(n => n.startsWith('the mail stack is not managed'))) {
+      await poll(() => w.page.getByTestId('reconcile-outcome').innerText()).toBe('not managed')
+    }
     await w.screenshot('mail-server')
     await w.page.getByTestId('about').click()
     const about = w.page.getByTestId('about-details')
     await about.getByText('0.1.0').waitFor()
+    expect(await w.page.getByTestId('about-badge').getAttribute('src')).toBe('/ui/img/backendside-email-server-logo.png')
     expect(await about.innerText()).toMatch(/Postfix\s+(\d+\.\d+|not installed)/)
     await w.screenshot('about')
     await w.page.keyboard.press('Escape')
@@ -213,7 +331,7 @@ describe('the dashboard in Chromium', () => {
 
   it('collapses the sidebar into a menu at phone width', async () => {
     const phone = await openPage(d.browser, server.url, PHONE)
-    await phone.context.addCookies(await w.context.cookies())
+    await shareSession(w, phone)
     await phone.page.goto('/domains')
     await phone.page.getByTestId('domains-table').getByText(DOMAIN).waitFor()
     expect(await phone.page.getByTestId('sidebar').isVisible()).toBe(false)

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { requireTools } from '../../scripts/test-tools.mjs'
 
 /** Test certificates made by the real openssl (3.0 has no -not_before, so dated leaves come from `openssl ca`). */
 export interface Pair {
@@ -63,6 +64,7 @@ function makeCa(dir: string, pair: Pair): Ca {
 
 /** A scratch folder with a root CA in it; `cleanup()` removes everything made. */
 export function testPki(): { ca: Ca, selfSigned: (cn: string, opts?: { san?: string[], days?: number }) => Pair, dir: string, cleanup: () => void } {
+  requireTools(['openssl'])
   const dir = mkdtempSync(join(tmpdir(), 'mailpanel-pki-'))
   const selfSigned = (cn: string, { san = [cn], days = 30 }: { san?: string[], days?: number } = {}): Pair => {
     const work = mkdtempSync(join(dir, 'self-'))

@@ -54,8 +54,9 @@ describe('canonicalJson and checksum', () => {
   })
 
   it('covers everything but the sha256 member', () => {
+    // Known answer: `printf '%s' '{"a":[2,"x"],"b":{"c":null,"d":true}}' | sha256sum`.
+    expect(checksum({ b: { d: true, c: null }, sha256: 'not covered', a: [2, 'x'] })).toBe('3e8da4df7ddedd4c7393d78f31213af256a6dd3da080a101fb2b1c586e702694')
     const doc = documentWith()
-    expect(checksum(doc)).toBe(doc.sha256)
     expect(checksum({ ...doc, sha256: 'anything' })).toBe(doc.sha256)
     expect(checksum({ ...doc, created_at: '2026-05-28T10:15:01Z' })).not.toBe(doc.sha256)
   })
@@ -115,7 +116,7 @@ describe('backupArchive.validate', () => {
     ]
     for (const [name, change, detail] of cases) {
       const err = refusal(documentWith(change))
-      expect(err.code, name).toBe('BACKUP_INVALID')
+      expect(err.code, name).toBe('VALIDATION_FAILED')
       expect(err.detail, name).toMatch(detail)
       expect(err.detail, name).not.toMatch(/secret-password|bsmp_plain/)
     }
@@ -137,12 +138,53 @@ describe('backupArchive.validate', () => {
   })
 
   it('checks the files can be written back and loaded', () => {
-    expect(refusal(documentWith(d => (d.files['config.env'] = 'API_KEY="it\'s"\n'))).detail).toMatch(/API_KEY contains a single quote/)
-    expect(refusal(documentWith(d => (d.files['config.env'] = 'ADMIN_PASSWORD_HASH=plain\n'))).detail).toMatch(/ADMIN_PASSWORD_HASH is not a bcrypt hash/)
+    expect(refusal(documentWith(d => (d.files['config.env'] = 'API_KEY="it\'s"\n'))).detail).toMatch(/API_KEY must not contain a single quote/)
+    expect(refusal(documentWith(d => (d.files['config.env'] = 'ADMIN_PASSWORD_HASH=plain\n'))).detail).toMatch(/ADMIN_PASSWORD_HASH must be a bcrypt hash/)
     expect(refusal(documentWith(d => (d.files['config.env'] = 'LOG_FORMAT=xml\n'))).detail).toMatch(/LOG_FORMAT/)
     expect(refusal(documentWith(d => (d.files['firewall.json'] = '{oops'))).detail).toMatch(/firewall\.json/)
     expect(refusal(documentWith(d => Object.assign(d.files, { passwd: 'root:x:0:0' }))).detail).toMatch(/passwd/)
     expect(() => backupArchive.validate(documentWith(d => (d.files['audit.log'] = '{"action":"x"}\n')), VERSIONS)).not.toThrow()
+  })
+
+  it('checks every config.env value with the start-up rules, machine keys included', () => {
+    const cases: [string, RegExp][] = [
+      ['HTTPS=maybe', /files\.config\.env: HTTPS must be on or off/],
+      ['MAIL_HOSTNAME=\'bad host\'', /files\.config\.env: MAIL_HOSTNAME must be a DNS name/],
+      ['PORT=99999', /files\.config\.env: PORT must be a port number 0\.\.65535/],
+      ['JWT_SECRET=short', /files\.config\.env: JWT_SECRET must be at least 32 bytes/],
+      ['HOST=\'not a host\'', /files\.config\.env: HOST/],
+      ['POLICYD_LISTEN=10031', /files\.config\.env: POLICYD_LISTEN must be host:port/],
+    ]
+    for (const [line, detail] of cases) {
+      const err = refusal(documentWith(d => (d.files['config.env'] = `${CONFIG}${line}\n`)))
+      expect([err.status, err.code], line).toEqual([400, 'VALIDATION_FAILED'])
+      expect(err.detail, line).toMatch(detail)
+      expect(err.detail, line).toMatch(/nothing was changed/)
+    }
+    // The machine keeps its own JWT_SECRET, so an archive need not carry one.
+    expect(() => backupArchive.validate(documentWith(d => (d.files['config.env'] = 'ADMIN_USER=\'admin\'\n')), VERSIONS)).not.toThrow()
+  })
+
+  it('checks rows with the API\'s own schemas and cross-field rules', () => {
+    const mailstack = { id: true, smtp_listen: '25', submission_listen: '587', submission_plain_listen: null, imap_listen: '*, ::', imap_port: 143, imaps_port: 993, inet_interfaces: 'all', inet_protocols: 'all', auth_failure_delay: 2, updated_at: T } as const
+    const cases: [string, (d: BackupDocument) => void, RegExp][] = [
+      ['a scoped IPv6 listen address', d => (d.tables.mailstack_settings = [{ ...mailstack, smtp_listen: '[fe80::1%eth0]:25' }]), /tables\.mailstack_settings\.0\.smtp_listen: a scoped IPv6 address/],
+      ['a duplicate port pair', d => (d.tables.mailstack_settings = [{ ...mailstack, imap_port: 993 }]), /tables\.mailstack_settings\.0\.imap_port: imap_port and imaps_port both use port 993/],
+      ['an IPv6 interface with inet_protocols ipv4', d => (d.tables.mailstack_settings = [{ ...mailstack, inet_interfaces: '::1', inet_protocols: 'ipv4' }]), /tables\.mailstack_settings\.0\.inet_interfaces/],
+      ['a domain name with a blank', d => (d.tables.domains[0]!.name = 'bad host.example'), /tables\.domains\.0\.name: must be a domain name/],
+      ['an untrimmed mailbox name', d => (d.tables.mailboxes[0]!.name = ' Jane '), /tables\.mailboxes\.0\.name: is not in the form the API stores/],
+      ['a repeated destination', d => (d.tables.aliases[0]!.destinations = ['a@example.org', 'a@example.org']), /tables\.aliases\.0\.destinations: is not in the form the API stores/],
+      ['an upper-case destination', d => (d.tables.aliases[0]!.destinations = ['A@example.org']), /tables\.aliases\.0\.destinations\.0/],
+      ['a webhook secret the API would refuse', d => (d.tables.webhooks[0]!.secret = 'short'), /tables\.webhooks\.0\.secret: must be at least 16/],
+      ['a webhook event that does not exist', d => Object.assign(d.tables.webhooks[0]!, { events: ['domain.renamed'] }), /tables\.webhooks\.0\.events/],
+      ['an unknown column', d => Object.assign(d.tables.domains[0]!, { owner: 'x' }), /tables\.domains\.0\.owner: is not a column of this table/],
+    ]
+    for (const [name, change, detail] of cases) {
+      const err = refusal(documentWith(change))
+      expect(err.code, name).toBe('VALIDATION_FAILED')
+      expect(err.detail, name).toMatch(detail)
+    }
+    expect(() => backupArchive.validate(documentWith(d => (d.tables.mailstack_settings = [{ ...mailstack }])), VERSIONS)).not.toThrow()
   })
 })
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { mailstackContext, type MailstackContext, type MailstackSettings } from '#server/mailstack/context'
 import { mailstack, type RenderedFile } from '#server/mailstack/render'
 import { mailstackTemplates } from '#server/mailstack/templates'
@@ -58,7 +58,16 @@ describe('mailstack.render', () => {
     expect(file(files, 'pgsql-virtual-domains.cf').group).toBe('postfix')
     expect(file(files, 'dovecot-sql.conf.ext').group).toBe('dovecot')
     expect(file(files, 'main.cf').mode).toBe(0o644)
-    expect(mailstack.render(build(), templates)).toEqual(files)
+  })
+
+  it('renders the same bytes again from a fresh context and template load, at another time (no-change runs rely on it)', () => {
+    vi.useFakeTimers({ now: new Date('2040-02-29T23:59:59Z') })
+    try {
+      expect(mailstack.render(build(), mailstackTemplates.fromDir())).toEqual(files)
+    }
+    finally {
+      vi.useRealTimers()
+    }
   })
 
   it('main.cf uses the pgsql maps (next to it, so a staged copy validates as is), LMTP to Dovecot and Dovecot SASL', () => {
@@ -195,7 +204,21 @@ describe('policy daemon wiring', () => {
   it('refuses a default action that is not DUNNO or a 4xx reply, and unsafe service names', () => {
     expect(() => mailstack.render(build(DB, '/srv/mail', { policyService: 'inet:127.0.0.1:10031', policyDefaultAction: 'OK' }), templates)).toThrow(/default action/)
     expect(() => mailstack.render(build(DB, '/srv/mail', { policyService: 'inet:127.0.0.1:10031\nrelayhost = evil' }), templates)).toThrow(/unsafe value/)
-    expect(() => mailstack.render(build(DB, '/srv/mail', { submissionPlain: '2587 inet n - n - - smtpd -o x=$(y)' }), templates)).toThrow(/unsafe value/)
+    expect(() => mailstack.render(build(DB, '/srv/mail', { submissionPlain: '2587 inet n - n - - smtpd -o x=$(y)' }), templates)).toThrow(/mail stack settings are not valid \(submission_plain_listen/)
+  })
+
+  // The renderer re-validates with the API's schema: a value the API refuses never reaches a file,
+  // whichever way it got into the settings (a restore, a hand-edited row).
+  it.each([
+    [{ smtp: '[fe80::1%eth0]:25' }, /smtp_listen: a scoped IPv6 address/],
+    [{ submission: '0.0.0.0:587' }, /submission_listen: 0\.0\.0\.0 means every address: write only the port/],
+    [{ submission: '[::]:587' }, /submission_listen: \[::\] means every address/],
+    [{ imapAddress: '::ffff:127.0.0.1' }, /imap_listen: write IPv6 addresses in hex groups only/],
+    [{ inetInterfaces: '0.0.0.0' }, /inet_interfaces: 0\.0\.0\.0 is not an interface address: write all/],
+    [{ inetInterfaces: '::1', inetProtocols: 'ipv4' }, /inet_interfaces: inet_interfaces names ::1, but inet_protocols \(ipv4\)/],
+    [{ smtp: '2525', submission: '127.0.0.1:2525' }, /smtp_listen: smtp_listen and submission_listen both use port 2525/],
+  ])('refuses settings the API would refuse: %j', (settings, message) => {
+    expect(() => mailstack.render(build(DB, '/srv/mail', settings), templates)).toThrow(message)
   })
 
   function files() {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { osRelease } from '#lib/os-release.mjs'
 import { layout, packagesToProbe, planSetup } from '../../scripts/setup/plan.mjs'
 import { pgHba } from '../../scripts/setup/pg-hba.mjs'
@@ -210,9 +210,22 @@ describe('planSetup on a fresh machine', () => {
     expect(step(local.steps, 'database').action).toEqual({ type: 'database', database: 'panel_db', user: 'panel_role', via: 'runuser -u postgres -- psql', host: '127.0.0.1', port: '5432' })
   })
 
-  it('is deterministic: the same input gives the same plan', () => {
+  it('is pure: leaves its input alone, and neither the clock, the environment nor an earlier plan changes the result', () => {
     const os = fixture('almalinux-9')
-    expect(plan(os, fresh(os))).toEqual(plan(os, fresh(os)))
+    const state = fresh(os)
+    const first = plan(os, state)
+    expect(state, 'planSetup changed the probe it was given').toEqual(fresh(os))
+    plan(fixture('debian-12'), installed(fixture('debian-12')), { hostname: 'mx.other.example' })
+    vi.useFakeTimers({ now: new Date('2040-02-29T23:59:59Z') })
+    vi.stubEnv('DATABASE_URL', 'postgres://elsewhere:pw@db.invalid:6543/elsewhere')
+    vi.stubEnv('MAIL_HOSTNAME', 'mx.elsewhere.invalid')
+    try {
+      expect(plan(os, state)).toEqual(first)
+    }
+    finally {
+      vi.useRealTimers()
+      vi.unstubAllEnvs()
+    }
   })
 })
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { hash } from '@node-rs/bcrypt'
 import { envFile } from '../../../lib/env-file.mjs'
 import { writeFileAtomic } from '../../../lib/write-atomic.mjs'
+import { validate } from '../validate.mjs'
 
 const JWT_SECRET_BYTES = 32
 const ADMIN_PASSWORD_BYTES = 12
@@ -33,6 +34,7 @@ export async function writeConfigEnv(action, ctx) {
   const missing = action.missing.filter(key => !values[key])
   for (const key of missing) values[key] = await generators[key](ctx, action)
   if (missing.includes('ADMIN_PASSWORD_HASH')) ctx.adminUser = values.ADMIN_USER
+  if (missing.length) validate.configValues(action.file, values)
   if (missing.length) writeFileAtomic(action.file, envFile.stringify(values), { mode: CONFIG_MODE })
   return missing.length > 0
 }

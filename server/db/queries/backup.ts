@@ -41,12 +41,12 @@ export const backupDb = {
 
   /**
    * Replaces the content of every archived table in one transaction: empty them, insert the
-   * archive's rows with their own ids, move the identity sequences past them, then run
-   * `beforeCommit` (the file writes) so a failure there still rolls everything back.
+   * archive's rows with their own ids, move the identity sequences past them. Resolves once the
+   * transaction has committed (the caller writes the files only then: server/services/backup/backup.ts).
    * No CASCADE: a table added later that references these would make TRUNCATE fail loudly
    * instead of being emptied without being restored.
    */
-  async replaceAll(tables: BackupTables, beforeCommit: () => Promise<void>): Promise<RestoreCounts> {
+  async replaceAll(tables: BackupTables): Promise<RestoreCounts> {
     return useDb().begin(async (tx) => {
       await tx`SELECT set_config('lock_timeout', ${LOCK_TIMEOUT}, true)`
       // A table an older archive does not have is left as it is (see backupDocumentSchema).
@@ -68,7 +68,6 @@ export const backupDb = {
       for (const name of IDENTITY_TABLES) {
         await tx`SELECT setval(pg_get_serial_sequence(${name}, 'id'), coalesce(max(id), 0) + 1, false) FROM ${tx(name)}`
       }
-      await beforeCommit()
       return counts
     })
   },

@@ -6,13 +6,13 @@ import {
   BACKUP_FORMAT,
   BACKUP_VERSION,
   backupDocumentSchema,
-  BCRYPT_RE,
   type BackupDocument,
   type BackupFiles,
   type BackupTables,
 } from '#shared/schemas/backup'
 import { envFile } from '#lib/env-file.mjs'
-import { ApiError } from '#server/utils/errors'
+import { configProblems } from '#lib/config-rules.mjs'
+import { ApiError, apiErrors } from '#server/utils/errors'
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '#server/utils/json-depth'
 
 /**
@@ -39,8 +39,11 @@ export const MACHINE_KEYS = ['DATABASE_URL', 'JWT_SECRET', 'HOST', 'PORT', 'POLI
 export type ArchiveKind = 'gzip' | 'json'
 type UnsignedDocument = Omit<BackupDocument, 'sha256'>
 
+// Two kinds of 400: the upload is no intact archive of ours (BACKUP_INVALID), or it is one but holds a
+// value the API would refuse (VALIDATION_FAILED, naming the table or file and the field).
 const invalid = (detail: string) =>
   new ApiError(400, 'BACKUP_INVALID', 'Invalid backup archive', `${detail}; nothing was changed.`)
+const refused = (detail: string) => apiErrors.validation(`The archive holds values the panel would refuse: ${detail}; nothing was changed.`)
 const incompatible = (detail: string) =>
   new ApiError(409, 'BACKUP_INCOMPATIBLE', 'Backup from another schema version', `${detail}; nothing was changed. Restore it on a panel of the same version.`)
 const tooLarge = (limit: number) =>
@@ -77,7 +80,9 @@ function describeIssues(issues: v.BaseIssue<unknown>[]): string {
   // Paths and messages only: the rows hold hashes and secrets, which must not be echoed back.
   return issues.slice(0, MAX_ISSUES_REPORTED).map((issue) => {
     const path = v.getDotPath(issue)
-    return path ? `${path}: ${issue.message}` : issue.message
+    // valibot words an unknown key as "Invalid key: Expected never"; say what it means here.
+    const message = issue.type === 'strict_object' ? (path?.startsWith('files.') ? 'is not a file a backup holds' : path?.startsWith('tables.') && path.split('.').length > 3 ? 'is not a column of this table' : 'is not part of the archive format') : issue.message
+    return path ? `${path}: ${message}` : message
   }).join('; ')
 }
 
@@ -86,7 +91,7 @@ function assertUnique<T>(table: string, rows: T[], column: string, key: (row: T)
   rows.forEach((row, index) => {
     const k = key(row)
     const first = seen.get(k)
-    if (first !== undefined) throw invalid(`tables.${table}.${index}.${column}: repeats row ${first}`)
+    if (first !== undefined) throw refused(`tables.${table}.${index}.${column}: repeats row ${first}`)
     seen.set(k, index)
   })
 }
@@ -103,22 +108,21 @@ function checkIntegrity(tables: BackupTables): void {
   const domainIds = new Set(tables.domains.map(d => d.id))
   for (const name of ['mailboxes', 'aliases'] as const) {
     tables[name].forEach((row, index) => {
-      if (!domainIds.has(row.domain_id)) throw invalid(`tables.${name}.${index}.domain_id: domain ${row.domain_id} is not among the archive's domains`)
+      if (!domainIds.has(row.domain_id)) throw refused(`tables.${name}.${index}.domain_id: domain ${row.domain_id} is not among the archive's domains`)
     })
   }
 }
 
-/** The archived config.env must be one the panel can write back and load. */
+/**
+ * The archived config.env must be one the panel can write back and start with: every value passes
+ * the start-up rules (lib/config-rules.mjs), machine keys included — a restore keeps this machine's
+ * values for those (MACHINE_KEYS), but an archive that holds PORT=99999 is not one the panel wrote.
+ * JWT_SECRET is not required of the archive: this machine's is kept.
+ */
 function checkConfigFile(files: BackupFiles): void {
-  const values = envFile.parse(files['config.env'])
-  for (const [key, value] of Object.entries(values)) {
-    if (value.includes('\'')) throw invalid(`files.config.env: ${key} contains a single quote, which config.env cannot hold`)
-  }
-  if (values.ADMIN_PASSWORD_HASH && !BCRYPT_RE.test(values.ADMIN_PASSWORD_HASH)) {
-    throw invalid('files.config.env: ADMIN_PASSWORD_HASH is not a bcrypt hash')
-  }
-  if (values.LOG_FORMAT && values.LOG_FORMAT !== 'text' && values.LOG_FORMAT !== 'json') {
-    throw invalid('files.config.env: LOG_FORMAT must be text or json')
+  const problems = configProblems(envFile.parse(files['config.env']), { required: [] })
+  if (problems.length) {
+    throw refused(problems.slice(0, MAX_ISSUES_REPORTED).map(p => `files.config.env: ${p.key} ${p.message}`).join('; '))
   }
   const firewall = files['firewall.json']
   if (firewall !== undefined) {
@@ -126,7 +130,7 @@ function checkConfigFile(files: BackupFiles): void {
       JSON.parse(firewall)
     }
     catch {
-      throw invalid('files.firewall.json: is not valid JSON')
+      throw refused('files.firewall.json: is not valid JSON')
     }
   }
 }
@@ -205,7 +209,7 @@ export const backupArchive = {
       throw incompatible(`The archive was made at schema ${latest(versions)}, this database is at ${latest(serverSchemaVersions)}`)
     }
     const parsed = v.safeParse(backupDocumentSchema, input)
-    if (!parsed.success) throw invalid(describeIssues(parsed.issues))
+    if (!parsed.success) throw refused(describeIssues(parsed.issues))
     checkIntegrity(parsed.output.tables)
     checkConfigFile(parsed.output.files)
     return parsed.output

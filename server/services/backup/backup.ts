@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { H3Event } from 'h3'
 import { getRequestHeader } from 'h3'
@@ -7,8 +7,9 @@ import { consola } from 'consola'
 import { backupDocumentSchema, type BackupDocument, type BackupFiles } from '#shared/schemas/backup'
 import { backupDb, type RestoreCounts } from '#server/db/queries/backup'
 import { apiTokens } from '#server/services/access/api-tokens'
-import { reloadConfig, useConfig } from '#server/utils/config'
+import { configFromValues, ConfigError, effectiveValues, reloadConfig, useConfig } from '#server/utils/config'
 import { envFile } from '#lib/env-file.mjs'
+import type { StagedFile } from '#lib/write-atomic.mjs'
 import { ApiError, apiErrors } from '#server/utils/errors'
 import { readBodyCapped } from '#server/utils/body'
 import { securitySettings } from '#server/services/access/security-settings'
@@ -23,23 +24,39 @@ export interface RestoreResult {
   files: string[]
 }
 
-interface PendingWrite {
+/** One file a restore replaces: its final path and the content it gets. */
+interface FileWrite {
   name: string
   path: string
   content: string
-  /** The file as it was before, or undefined when it did not exist: put back if the transaction fails. */
-  previous: string | undefined
 }
 
 const readOptional = (path: string): string | undefined => existsSync(path) ? readFileSync(path, 'utf8') : undefined
 
-function putBack(write: PendingWrite): void {
+/** The files a restore writes: config.env (the archive's, with this machine's own keys) and firewall.json when archived. */
+function plannedWrites(document: BackupDocument): FileWrite[] {
+  const { paths } = useConfig()
+  const writes: FileWrite[] = [{
+    name: 'config.env',
+    path: paths.configFile,
+    content: backupArchive.mergeConfig(document.files['config.env'], readOptional(paths.configFile) ?? ''),
+  }]
+  const firewall = document.files['firewall.json']
+  if (firewall !== undefined) writes.push({ name: 'firewall.json', path: paths.firewallState, content: firewall })
+  return writes
+}
+
+/**
+ * The config.env a restore would write, loaded the way the next start-up loads it (the environment
+ * on top, every rule of lib/config-rules.mjs): a restore must never leave a panel that cannot start.
+ */
+function assertStarts(write: FileWrite): void {
   try {
-    if (write.previous === undefined) unlinkSync(write.path)
-    else envFile.writeAtomic(write.path, write.previous)
+    configFromValues(effectiveValues(envFile.parse(write.content)), useConfig().paths)
   }
   catch (err) {
-    consola.error(`Restore rolled back, but ${write.path} could not be put back: ${(err as Error).message}`)
+    if (!(err instanceof ConfigError)) throw err
+    throw apiErrors.validation(`The archive holds values the panel would refuse: files.config.env (as merged with this machine's keys): ${err.message.replace(/; refusing to start/g, '')}; nothing was changed.`)
   }
 }
 
@@ -90,44 +107,55 @@ export const backup = {
     return { bytes: await readBodyCapped(event, MAX_ARCHIVE_BYTES), kind }
   },
 
-  /** Parses and validates the whole archive against this database's schema; touches nothing. */
+  /** Parses and validates the whole archive (rows, files, the config.env it would leave) against this panel; touches nothing. */
   async validate(bytes: Buffer, kind: ArchiveKind): Promise<BackupDocument> {
     const input = await backupArchive.decode(bytes, kind)
-    return backupArchive.validate(input, await backupDb.appliedMigrations())
+    const document = backupArchive.validate(input, await backupDb.appliedMigrations())
+    assertStarts(plannedWrites(document)[0]!)
+    return document
   },
 
   /**
-   * Replaces the database content and config.env (and firewall.json when archived) with the archive's,
-   * all or nothing: the files are written inside the transaction, just before COMMIT, and put back
-   * if anything fails. The audit log is never rewritten (append-only); the restore itself is audited.
+   * Replaces the database content and config.env (and firewall.json when archived) with the
+   * archive's, as one unit. The order, and what each failure leaves:
+   * 1. validate() has checked everything, the merged config.env included, before this is called.
+   * 2. Stage each file: the new content in a temp file beside the live one, flushed. A failure here
+   *    (disk full, permissions) removes the temp files; nothing has changed.
+   * 3. One transaction replaces every table. If it fails, COMMIT included, PostgreSQL has rolled it
+   *    back and the temp files are removed; nothing has changed.
+   * 4. After COMMIT, rename each temp file over its live file (one rename(2) within a folder: atomic,
+   *    and the step least likely to fail). Only this step can leave the two halves apart: the tables
+   *    are restored and a file is not; the temp file is then kept and named in the error.
+   * Renaming before COMMIT instead would need a compensating write (put the old file back) exactly
+   * when something is already failing, and a crash in between would pair the new file with the old
+   * tables. The audit log is never rewritten (append-only); the restore itself is audited.
    */
   async restore(document: BackupDocument): Promise<RestoreResult> {
-    const { paths } = useConfig()
-    const currentConfig = readOptional(paths.configFile)
-    const writes: PendingWrite[] = [{
-      name: 'config.env',
-      path: paths.configFile,
-      content: backupArchive.mergeConfig(document.files['config.env'], currentConfig ?? ''),
-      previous: currentConfig,
-    }]
-    const firewall = document.files['firewall.json']
-    if (firewall !== undefined) writes.push({ name: 'firewall.json', path: paths.firewallState, content: firewall, previous: readOptional(paths.firewallState) })
-
-    const written: PendingWrite[] = []
+    const writes = plannedWrites(document)
+    assertStarts(writes[0]!) // again: config.env may have changed since validate() (a password change)
+    mkdirSync(dirname(writes[0]!.path), { recursive: true, mode: 0o700 })
+    const staged: StagedFile[] = []
     let restored: RestoreCounts
     try {
-      restored = await backupDb.replaceAll(document.tables, async () => {
-        mkdirSync(dirname(paths.configFile), { recursive: true, mode: 0o700 })
-        for (const write of writes) {
-          envFile.writeAtomic(write.path, write.content)
-          written.push(write)
-        }
-      })
+      for (const write of writes) staged.push(envFile.stage(write.path, write.content))
+      restored = await backupDb.replaceAll(document.tables)
     }
     catch (err) {
-      // Only reached with files written if the COMMIT itself failed: the files follow the rollback.
-      written.forEach(putBack)
+      for (const file of staged) file.discard()
       throw fromDatabase(err)
+    }
+    const notRenamed: string[] = []
+    for (const file of staged) {
+      try {
+        file.commit()
+      }
+      catch (err) {
+        consola.error(`Restore: the tables were restored, but ${file.path} could not be replaced (${(err as Error).message}); its new content is in ${file.temp}`)
+        notRenamed.push(`${file.path} (new content in ${file.temp})`)
+      }
+    }
+    if (notRenamed.length) {
+      throw new ApiError(500, 'RESTORE_INCOMPLETE', 'Restore incomplete', `The tables were restored, but ${notRenamed.join(', ')} could not be replaced; rename the file into place and restart the panel.`)
     }
     reloadConfig()
     securitySettings.invalidate()

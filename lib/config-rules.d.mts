@@ -1,0 +1,15 @@
+export declare const MIN_JWT_SECRET_BYTES: number
+export declare const CONFIG_DEFAULTS: Readonly<{
+  ADMIN_USER: string
+  HOST: string
+  PORT: string
+  LOG_FORMAT: string
+  MAIL_HOSTNAME: string
+  POLICYD_LISTEN: string
+  HTTPS: string
+}>
+export declare function isDnsName(value: string): boolean
+export declare const configRules: Record<string, (value: string) => string | undefined>
+export declare const REQUIRED_KEYS: readonly string[]
+export interface ConfigProblem { key: string, message: string }
+export declare function configProblems(values: Record<string, string | undefined>, options?: { required?: readonly string[] }): ConfigProblem[]

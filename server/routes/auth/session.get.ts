@@ -1,0 +1,18 @@
+import { defineEventHandler, getCookie, setResponseHeader } from 'h3'
+import { auth, SESSION_COOKIE } from '#server/request/auth'
+import { securitySettings } from '#server/services/access/security-settings'
+import type { SessionState } from '#shared/types/access'
+
+/**
+ * GET /auth/session — whether this browser's session cookie is valid here: always 200, never a 401,
+ * so the dashboard can ask before showing the sign-in page without a failed request in the console.
+ * A cookie from an address outside admin_login_whitelist counts as signed out (the API would refuse it).
+ */
+export default defineEventHandler(async (event): Promise<SessionState> => {
+  setResponseHeader(event, 'cache-control', 'no-store')
+  const cookie = getCookie(event, SESSION_COOKIE)
+  if (!cookie) return { signed_in: false }
+  const [settings, ip] = await Promise.all([securitySettings.get(), securitySettings.clientIp(event)])
+  const actor = settings.adminList.allows(ip) ? await auth.verifySession(cookie) : undefined
+  return actor ? { signed_in: true, actor: { kind: actor.kind, name: actor.name } } : { signed_in: false }
+})
