@@ -9,6 +9,7 @@ const BUILD_NUMBER = '057'
 // that serves a mailbox WITHOUT the auth/rate-limit/allowlist/audit chain, to measure what the chain
 // costs. The shipped build never contains it.
 const benchBuild = process.env.MAILPANEL_BENCH_BUILD === '1'
+const NO_STORE = { 'cache-control': 'no-store', 'pragma': 'no-cache' }
 const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 // Inter as the changelog ships it: the whole variable font (weights 100–900, every script Inter covers:
 // Latin, Cyrillic, Greek, Vietnamese) in one 344 KB file, from the `inter-ui` package (pinned), served
@@ -46,7 +47,13 @@ export default defineNuxtConfig({
   // lib/: plain-Node modules the installer (scripts/setup) shares with the server (config.env, atomic writes, os-release).
   alias: { '#lib': fromRoot('./lib') },
   // Route rules run before Nitro serves static assets, so the security headers cover those too.
-  routeRules: { '/**': { headers: SECURITY_HEADERS } },
+  // Every API and sign-in response is dynamic, and some carry a secret (a session token, a new API
+  // token, a generated password): none may be stored by a browser or a proxy.
+  routeRules: {
+    '/**': { headers: SECURITY_HEADERS },
+    '/api/**': { headers: NO_STORE },
+    '/auth/**': { headers: NO_STORE },
+  },
   compatibilityDate: '2026-05-01',
   nitro: {
     preset: 'node-server',
@@ -76,6 +83,22 @@ export default defineNuxtConfig({
     'pages:extend'(pages) {
       const patterns = pages.map(p => `^${p.path.replace(/:\w+\(\)/g, '[^/]+')}/?$`)
       process.env.NUXT_PAGE_PATTERNS = JSON.stringify(patterns)
+    },
+    // The methods each API path has, from the handler files Nitro scanned (`[id].delete.ts`): a
+    // wrong method on a known path is a 405 with `Allow` (server/api/[...].ts), never a hand-kept list.
+    'nitro:init'(nitro) {
+      nitro.options.virtual['#api-routes'] = () => {
+        const table = new Map<string, Set<string>>()
+        for (const { route, method } of nitro.scannedHandlers) {
+          if (!route || !method || !/^\/(?:api|auth)(?:\/|$)/.test(route) || route.includes('**')) continue
+          const pattern = `^${route.replace(/\/$/, '').replace(/:\w+/g, '[^/]+')}/?$`
+          const methods = table.get(pattern) ?? new Set<string>()
+          methods.add(method.toUpperCase())
+          table.set(pattern, methods)
+        }
+        const routes = [...table].map(([pattern, methods]) => ({ pattern, methods: [...methods].sort() }))
+        return `export default ${JSON.stringify(routes)}`
+      }
     },
     async 'nitro:build:public-assets'(nitro) {
       const target = join(nitro.options.output.publicDir, 'ui/fonts/InterVariable.woff2')

@@ -8,6 +8,12 @@ import { requestPath } from '#server/utils/request-path'
 const RETRY_AFTER_SECONDS = '60'
 const LOGIN_PATH = /^\/(?:api\/v1\/)?auth\/login\/?$/
 const API_PATH = /^\/api\/v1(?:\/|$)/
+// Checks the admin password like a sign-in does, so each attempt costs a sign-in token too: else
+// current_password could be guessed here at the (higher) API rate.
+const PASSWORD_CHECK_PATH = /^\/api\/v1\/security\/admin-password\/?$/
+
+const rateLimited = (which: string) =>
+  new ApiError(429, 'RATE_LIMITED', 'Too many requests', `This address is over the ${which} rate limit; wait a minute and retry.`, { 'Retry-After': RETRY_AFTER_SECONDS })
 
 /**
  * A signed-in dashboard session gets its own, larger bucket: SESSION_RATE_FACTOR × api_rate_limit
@@ -23,25 +29,24 @@ const loginLimiter = new RateLimiter()
 const apiLimiter = new RateLimiter()
 const sessionLimiter = new RateLimiter()
 
-/** Per-IP token buckets: sign-in (default 5/min), the API (default 60/min) and signed-in sessions (5× the API's). */
+/**
+ * Per-IP token buckets: sign-in (default 5/min), the API (default 60/min) and signed-in sessions
+ * (5× the API's), tunable in security settings. A password change (PUT
+ * /api/v1/security/admin-password) takes a sign-in token as well as an API one.
+ */
 export default defineEventHandler(async (event) => {
   const path = requestPath(event)
   const isLogin = LOGIN_PATH.test(path)
   if (!isLogin && !API_PATH.test(path)) return
   const settings = await securitySettings.get()
   const ip = await securitySettings.clientIp(event)
-  let allowed: boolean
-  if (isLogin) {
-    allowed = loginLimiter.take(ip, settings.login_rate_limit)
-  }
-  else {
-    const cookie = getCookie(event, SESSION_COOKIE)
-    const session = cookie ? await auth.verifySession(cookie) : undefined
-    allowed = session
-      ? sessionLimiter.take(ip, settings.api_rate_limit * SESSION_RATE_FACTOR)
-      : apiLimiter.take(ip, settings.api_rate_limit)
-  }
-  if (!allowed) {
-    throw new ApiError(429, 'RATE_LIMITED', 'Too many requests', `This address is over the ${isLogin ? 'sign-in' : 'API'} rate limit; wait a minute and retry.`, { 'Retry-After': RETRY_AFTER_SECONDS })
-  }
+  const checksPassword = isLogin || (event.method === 'PUT' && PASSWORD_CHECK_PATH.test(path))
+  if (checksPassword && !loginLimiter.take(ip, settings.login_rate_limit)) throw rateLimited('sign-in')
+  if (isLogin) return
+  const cookie = getCookie(event, SESSION_COOKIE)
+  const session = cookie ? await auth.verifySession(cookie) : undefined
+  const allowed = session
+    ? sessionLimiter.take(ip, settings.api_rate_limit * SESSION_RATE_FACTOR)
+    : apiLimiter.take(ip, settings.api_rate_limit)
+  if (!allowed) throw rateLimited('API')
 })

@@ -1,4 +1,5 @@
 import type { FailMode } from '#shared/schemas/policyd'
+import { DOMAIN_NAME_RE, LOCAL_PART_RE, MAX_LOCAL_PART } from '#shared/schemas/common'
 import type { SenderLimits } from '#server/db/queries/policyd'
 import type { PolicyAttributes } from './protocol'
 import type { VerdictKind, VerdictReason } from '#shared/types/policyd'
@@ -65,6 +66,18 @@ export const policy = {
   sender(attrs: PolicyAttributes): string | undefined {
     const login = attrs.sasl_username
     return login ? login.toLowerCase() : undefined
+  },
+
+  /**
+   * Whether `login` could be a mailbox of ours at all: a local part and a domain name as the API
+   * stores them. Anything else (a NUL, which PostgreSQL text cannot hold, control characters, no
+   * `@`) is decided as an unknown sender without asking the database, so it can never be taken
+   * for a database outage.
+   */
+  possibleMailbox(login: string): boolean {
+    const at = login.lastIndexOf('@')
+    if (at <= 0 || at > MAX_LOCAL_PART) return false
+    return LOCAL_PART_RE.test(login.slice(0, at)) && DOMAIN_NAME_RE.test(login.slice(at + 1))
   },
 
   /** Everything except the daily count: the same at every stage, so a refusal comes as early as possible. */

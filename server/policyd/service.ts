@@ -49,6 +49,7 @@ export class PolicyService {
     if (!login) return policy.dunno('unauthenticated')
     const stage = policy.stage(attrs)
     if (stage === 'ignore') return policy.dunno('allowed')
+    if (!policy.possibleMailbox(login)) return policy.dunno('unknown_sender')
 
     let limits: SenderLimits | null | undefined
     let databaseDown = false

@@ -4,12 +4,15 @@ import { audit } from '#server/services/audit/audit'
 import { auth } from './auth'
 import { waitForDatabase } from '#server/db/use'
 import { apiErrors, toApiError } from '#server/utils/errors'
+import { hasRequestBody, payloadTooLarge } from '#server/utils/body'
 import { requestPath } from '#server/utils/request-path'
 import { securitySettings } from '#server/services/access/security-settings'
 
 // How long a request waits for the database during start-up before answering 503.
 const STARTUP_WAIT_MS = 5_000
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+// No endpoint reads a body on these methods: one sent anyway is refused and its connection closed.
+const BODILESS = new Set(['GET', 'HEAD', 'DELETE'])
 
 interface ApiHandlerOptions {
   /** Skip authentication (sign-in, health). */
@@ -60,6 +63,7 @@ export function defineApiHandler<T>(handler: (event: H3Event<EventHandlerRequest
     const audited = MUTATING.has(event.method)
     try {
       if (!options.public) event.context.actor = await auth.authenticate(event)
+      if (BODILESS.has(event.method) && hasRequestBody(event)) throw payloadTooLarge(event, `A ${event.method} request takes no body.`)
       if (!options.query && event.path.includes('?')) {
         const unexpected = Object.keys(getQuery(event))
         if (unexpected.length) throw apiErrors.validation(`${unexpected.join(', ')}: this endpoint takes no query parameters`)

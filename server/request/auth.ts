@@ -11,6 +11,9 @@ import type { Actor as WireActor } from '#shared/types/access'
 export const SESSION_COOKIE = 'mailpanel_session'
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
 const ISSUER = 'backendside-mailpanel'
+const SESSION_ALG = 'HS256'
+// Clocks of two nodes sharing the database may differ a little; a session is never stretched further.
+const CLOCK_SKEW_SECONDS = 60
 
 /** Who is making the request; handlers and the audit log read it from `event.context.actor`. */
 export interface Actor extends WireActor {
@@ -36,7 +39,7 @@ export const auth = {
   async issueSession(username: string): Promise<{ token: string, expiresAt: Date }> {
     const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000)
     const token = await new SignJWT({ pwv: passwordVersion() })
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: SESSION_ALG })
       .setSubject(username)
       .setIssuer(ISSUER)
       .setIssuedAt()
@@ -47,7 +50,16 @@ export const auth = {
 
   async verifySession(token: string): Promise<Actor | undefined> {
     try {
-      const { payload } = await jwtVerify(token, secretKey(), { algorithms: ['HS256'], issuer: ISSUER })
+      // Only sessions this server could have issued: our alg and issuer, an expiry, and a lifetime no
+      // longer than SESSION_TTL_SECONDS (a token signed with the secret but without exp is refused).
+      const { payload } = await jwtVerify(token, secretKey(), {
+        algorithms: [SESSION_ALG],
+        issuer: ISSUER,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: SESSION_TTL_SECONDS + CLOCK_SKEW_SECONDS,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+      })
+      if (payload.exp! - payload.iat! > SESSION_TTL_SECONDS + CLOCK_SKEW_SECONDS) return undefined
       if (payload.sub !== useConfig().adminUser || payload.pwv !== passwordVersion()) return undefined
       return { kind: 'session', name: payload.sub }
     }

@@ -1,30 +1,77 @@
 import type { H3Event } from 'h3'
-import { getQuery, getRequestHeader, getRouterParam, readRawBody } from 'h3'
+import { getQuery, getRequestHeader, getRouterParam } from 'h3'
 import * as v from 'valibot'
-import { ApiError, apiErrors } from '#server/utils/errors'
+import { apiErrors } from '#server/utils/errors'
+import { readBodyCapped } from '#server/utils/body'
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '#server/utils/json-depth'
 
-const MAX_BODY_BYTES = 1024 * 1024
+/** The cap on a JSON request body (the restore endpoint reads its archive with its own, larger cap). */
+export const MAX_BODY_BYTES = 1024 * 1024
 const MAX_ISSUES_REPORTED = 3
 
-/** "domain_id: Invalid type…; password: …" — names the fields, never echoes the submitted values. */
+const plural = (n: unknown, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/**
+ * valibot's own wording ("Invalid type: Expected string but received 1") → one sentence for people,
+ * the same for bodies and queries. A schema's own message ("must be a domain name …") is kept.
+ */
+function humanize(issue: v.BaseIssue<unknown>): string {
+  if (!/^Invalid \w+: /.test(issue.message)) return issue.message
+  const requirement = issue.requirement as unknown
+  const isList = Array.isArray(issue.input)
+  switch (issue.type) {
+    case 'strict_object':
+    case 'object':
+    case 'loose_object':
+      if (issue.expected === 'never') return 'is not a field of this request'
+      if (issue.input === undefined) return 'is required'
+      return 'must be an object'
+    case 'string': return issue.input === undefined ? 'is required' : 'must be a string'
+    case 'number': return issue.input === undefined ? 'is required' : 'must be a number'
+    case 'boolean': return issue.input === undefined ? 'is required' : 'must be true or false'
+    case 'array': return issue.input === undefined ? 'is required' : 'must be a list'
+    case 'null': return 'must be null'
+    case 'literal':
+    case 'picklist':
+    case 'enum': return `must be one of ${(issue.expected ?? '').replace(/^\(|\)$/g, '').split(' | ').join(', ')}`
+    case 'integer': return 'must be an integer'
+    case 'min_value': return `must be at least ${requirement}`
+    case 'max_value': return `must be at most ${requirement}`
+    case 'min_length': return isList ? `must have at least ${plural(requirement, 'item')}` : `must be at least ${plural(requirement, 'character')}`
+    case 'max_length': return isList ? `must have at most ${plural(requirement, 'item')}` : `must be at most ${plural(requirement, 'character')}`
+    case 'length': return isList ? `must have exactly ${plural(requirement, 'item')}` : `must be exactly ${plural(requirement, 'character')}`
+    case 'email': return 'must be an email address'
+    case 'ip': return 'must be an IP address'
+    case 'url': return 'must be a URL'
+    case 'regex': return 'is not in the expected format'
+    default: return issue.input === undefined ? 'is required' : 'is not valid'
+  }
+}
+
+/** "domain_id: must be a number; password: …" — names the fields, never echoes the submitted values. */
 function describeIssues(issues: v.BaseIssue<unknown>[]): string {
   return issues.slice(0, MAX_ISSUES_REPORTED).map((issue) => {
     const path = v.getDotPath(issue)
-    // valibot's default messages end in `but received "<the value>"`: never send a value back.
-    const message = issue.message.replace(/,?\s*but received .*$/s, '')
-    return path ? `${path}: ${message}` : message
+    const message = humanize(issue)
+    return path ? `${path}: ${message}` : `body: ${message}`
   }).join('; ')
 }
 
-/** PostgreSQL text cannot hold U+0000: find one anywhere in a parsed body or query (keys included). */
-function nulPath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\0') ? path || 'value' : undefined
-  if (value === null || typeof value !== 'object') return undefined
-  for (const [key, inner] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key
-    if (key.includes('\0')) return at
-    const found = nulPath(inner, at)
-    if (found) return found
+/** PostgreSQL text cannot hold U+0000: find one anywhere in a parsed body or query (keys included), without recursion. */
+function nulPath(input: unknown): string | undefined {
+  const stack: [unknown, string][] = [[input, '']]
+  while (stack.length) {
+    const [value, path] = stack.pop()!
+    if (typeof value === 'string') {
+      if (value.includes('\0')) return path || 'value'
+      continue
+    }
+    if (value === null || typeof value !== 'object') continue
+    for (const [key, inner] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key
+      if (key.includes('\0')) return at.replace(/\0/g, '\\0')
+      stack.push([inner, at])
+    }
   }
   return undefined
 }
@@ -37,23 +84,32 @@ export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown):
   return result.output
 }
 
-/** Reads a JSON body (415 for other content types, 413 over 1 MiB, 400 for bad JSON) and validates it. */
+/**
+ * Reads a JSON body and validates it: 415 for other content types, 413 over MAX_BODY_BYTES (counted
+ * while it streams in), 400 for bad JSON or nesting deeper than MAX_JSON_DEPTH. The only reader of
+ * JSON bodies: every endpoint that takes one comes through here.
+ */
 export async function readValidBody<S extends v.GenericSchema>(event: H3Event, schema: S): Promise<v.InferOutput<S>> {
   const type = getRequestHeader(event, 'content-type') ?? ''
-  const raw = await readRawBody(event, 'utf8')
-  if (raw !== undefined && raw.length > 0 && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) throw apiErrors.unsupportedMediaType()
-  if (raw !== undefined && Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
-  }
+  const raw = (await readBodyCapped(event, MAX_BODY_BYTES)).toString('utf8')
+  if (raw.length > 0 && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) throw apiErrors.unsupportedMediaType()
+  if (!raw) throw apiErrors.validation('body: a JSON request body is required')
+  if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) throw apiErrors.validation(`body: must not nest arrays or objects more than ${MAX_JSON_DEPTH} levels deep`)
   let body: unknown
   try {
-    body = raw ? JSON.parse(raw) : undefined
+    body = JSON.parse(raw)
   }
   catch {
-    throw apiErrors.validation('The request body is not valid JSON.')
+    throw apiErrors.validation('body: is not valid JSON')
   }
-  if (body === undefined) throw apiErrors.validation('A JSON request body is required.')
+  // Every body of this API is an object; valibot's object schemas would take an array for one.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiErrors.validation('body: must be a JSON object')
   return parseWith(schema, body)
+}
+
+/** Whether the request sent a body at all (for endpoints whose body is optional). */
+export async function hasBody(event: H3Event): Promise<boolean> {
+  return (await readBodyCapped(event, MAX_BODY_BYTES)).length > 0
 }
 
 export function getValidQuery<S extends v.GenericSchema>(event: H3Event, schema: S): v.InferOutput<S> {

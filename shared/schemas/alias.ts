@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { DOMAIN_NAME_RE, emailAddress, id, LOCAL_PART_RE, MAX_LOCAL_PART, NON_EMPTY_MESSAGE, nonEmpty, normalized } from './common'
+import { DOMAIN_PART_RE, emailAddress, id, LOCAL_PART_RE, MAX_LOCAL_PART, NON_EMPTY_MESSAGE, nonEmpty, normalized } from './common'
 
 const MAX_DESTINATIONS = 1000
 
@@ -9,8 +9,10 @@ export const aliasSource = v.pipe(
   v.check((s) => {
     const [local = '', domain, ...rest] = s.split('@')
     if (rest.length) return false
-    if (local === '') return domain !== undefined && DOMAIN_NAME_RE.test(domain)
-    return local.length <= MAX_LOCAL_PART && LOCAL_PART_RE.test(local) && (domain === undefined || DOMAIN_NAME_RE.test(domain))
+    // Any host-name-like text after @ passes here: the server compares it with the alias's domain and says which it must be.
+    const domainOk = domain === undefined || DOMAIN_PART_RE.test(domain)
+    if (local === '') return domain !== undefined && domainOk
+    return local.length <= MAX_LOCAL_PART && LOCAL_PART_RE.test(local) && domainOk
   }, 'must be a local part ("info"), a full address in the domain ("info@example.com") or "@example.com" for a catch-all'),
 )
 

@@ -159,7 +159,7 @@ export const BACKUP_TABLE_NAMES = Object.keys(BACKUP_TABLES) as BackupTableName[
  * Columns deliberately left out: derived from other rows and kept by triggers, so the restore
  * rebuilds them (inserting the archived value as well would count every mailbox twice).
  */
-export const DERIVED_COLUMNS: Partial<Record<BackupTableName, string[]>> = { domains: ['mailbox_count'] }
+export const DERIVED_COLUMNS: Partial<Record<BackupTableName, string[]>> = { domains: ['mailbox_count', 'alias_count'] }
 
 /** The archived columns of each table: exactly the keys of its row schema. */
 export const backupColumns = (table: BackupTableName): string[] => Object.keys(BACKUP_TABLES[table].entries)

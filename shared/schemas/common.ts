@@ -10,6 +10,12 @@ export const LOCAL_PART_RE = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/
 export const ADDRESS_RE = /^[a-z0-9_%+=-]+(?:\.[a-z0-9_%+=-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 
 export const MAX_LOCAL_PART = 64
+/**
+ * The part after @ in a mailbox username or alias source, before the server compares it with the
+ * domain it is created in: host-name characters only, so a partial or other domain ("exa",
+ * "example.co") reaches that comparison and is told which domain the address must be in.
+ */
+export const DOMAIN_PART_RE = /^[a-z0-9.-]{1,253}$/
 
 export const normalized = v.pipe(v.string(), v.trim(), v.toLowerCase())
 

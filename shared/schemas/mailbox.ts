@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { displayName, DOMAIN_NAME_RE, id, LOCAL_PART_RE, MAX_LOCAL_PART, NON_EMPTY_MESSAGE, nonEmpty, normalized } from './common'
+import { displayName, DOMAIN_PART_RE, id, LOCAL_PART_RE, MAX_LOCAL_PART, NON_EMPTY_MESSAGE, nonEmpty, normalized } from './common'
 import { limitFields } from './limits'
 
 const MIN_PASSWORD = 8
@@ -19,7 +19,8 @@ export const mailboxUsername = v.pipe(
   normalized,
   v.check((s) => {
     const [local = '', domain, ...rest] = s.split('@')
-    return rest.length === 0 && local.length <= MAX_LOCAL_PART && LOCAL_PART_RE.test(local) && (domain === undefined || DOMAIN_NAME_RE.test(domain))
+    // Any host-name-like text after @ passes here: the server compares it with the mailbox's domain and says which it must be.
+    return rest.length === 0 && local.length <= MAX_LOCAL_PART && LOCAL_PART_RE.test(local) && (domain === undefined || DOMAIN_PART_RE.test(domain))
   }, 'must be a local part such as "jane.doe" (a-z, 0-9, ".", "_", "-"), optionally followed by @ and the mailbox\'s domain'),
 )
 

@@ -6,6 +6,10 @@ export interface Domain {
   name: string
   description: string
   active: boolean
+  /** Mailboxes in the domain (kept exact by a trigger). */
+  mailbox_count: number
+  /** Aliases in the domain, the catch-all included (kept exact by a trigger). */
+  alias_count: number
   created_at: Date
   updated_at: Date
 }

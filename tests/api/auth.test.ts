@@ -364,6 +364,18 @@ describe('dedicated servers', () => {
     })
 
     it.each([
+      ['no exp', () => ({ ...claims, iat: now(), exp: undefined })],
+      ['no iat', () => ({ ...claims, iat: undefined, exp: now() + 600 })],
+      ['an exp 10 years out', () => ({ ...claims, iat: now(), exp: now() + 10 * 365 * 86_400 })],
+      ['a lifetime just over the 12 h session (plus the allowed skew)', () => ({ ...claims, iat: now(), exp: now() + 12 * 3600 + 120 })],
+      ['an iat in the future that makes a long session look young', () => ({ ...claims, iat: now() + 86_400, exp: now() + 86_400 + 600 })],
+      ['no issuer', () => ({ ...claims, iss: undefined, exp: now() + 600 })],
+    ])('a token with %s is 401, though signed with the right secret', async (_, make) => {
+      const token = await sign(make(), KNOWN_SECRET)
+      expectUnauthorized(await me(bearer(token), known.url))
+    })
+
+    it.each([
       ['another subject', { sub: 'root' }],
       ['another issuer', { iss: 'someone-else' }],
       ['another password version', { pwv: 'ffffffffffffffff' }],

@@ -85,6 +85,23 @@ describe('per-IP rate limits at the default settings', () => {
     })
   })
 
+  describe('password change (it checks the admin password like a sign-in)', () => {
+    const FROM = '127.0.0.30'
+    const change = (current: string) =>
+      send('/api/v1/security/admin-password', { method: 'PUT', body: { current_password: current, new_password: 'never-applied-passphrase' }, headers: KEY, from: FROM })
+
+    it('takes from the sign-in bucket: 5 guesses at current_password a minute, the 6th is 429 with Retry-After', async () => {
+      const statuses: number[] = []
+      for (let i = 0; i < LOGIN_LIMIT; i++) statuses.push((await change(`wrong-guess-${i}`)).status)
+      expect(statuses).toEqual(Array(LOGIN_LIMIT).fill(403))
+      expectRateLimited(await change('wrong-guess-6'))
+    })
+
+    it('shares that bucket with sign-in from the same address', async () => {
+      expectRateLimited(await login(ADMIN_PASSWORD, FROM))
+    })
+  })
+
   describe('API', () => {
     let limited: ApiResponse
 

@@ -124,3 +124,58 @@ export function expectErrorShape(body: unknown): ErrorBody {
   if (Object.keys(b).length !== 3) throw new Error(`error envelope has extra keys: ${JSON.stringify(body)}`)
   return b as ErrorBody
 }
+
+export interface StreamOptions {
+  method?: string
+  headers?: Record<string, string>
+  /** Bytes to generate and send (chunked: no Content-Length unless given in headers). */
+  bytes: number
+  /** What the body repeats: e.g. '[' for deep JSON; spaces by default. */
+  fill?: string
+  baseUrl?: string
+}
+
+/**
+ * Streams a generated body (never held in memory here either) and resolves with the response as
+ * soon as it arrives, even if the server answers before the body is done; a connection the server
+ * closes after answering is expected. `sent` is how many body bytes went out before the answer.
+ */
+export function streamBody(path: string, opts: StreamOptions): Promise<ApiResponse & { sent: number }> {
+  const chunk = Buffer.from((opts.fill ?? ' ').repeat(Math.ceil(65_536 / (opts.fill ?? ' ').length)).slice(0, 65_536))
+  return new Promise((resolve, reject) => {
+    let sent = 0
+    let answered = false
+    const req = request(`${opts.baseUrl ?? serverUrl()}${path}`, { method: opts.method ?? 'POST', headers: { 'content-type': 'application/json', ...opts.headers }, agent: false }, (res) => {
+      answered = true
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (text += c))
+      const done = () => {
+        const out = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) out.append(name, v)
+        let body: unknown = text
+        try {
+          body = text ? JSON.parse(text) : undefined
+        }
+        catch { /* keep the text */ }
+        resolve({ status: res.statusCode ?? 0, headers: out, body: body as Record<string, unknown>, sent })
+        req.destroy()
+      }
+      res.on('end', done)
+      res.on('error', done)
+    })
+    req.on('error', (err) => {
+      if (!answered) reject(err)
+    })
+    const pump = () => {
+      while (!answered && sent < opts.bytes) {
+        const part = opts.bytes - sent >= chunk.length ? chunk : chunk.subarray(0, opts.bytes - sent)
+        sent += part.length
+        if (!req.write(part)) return void req.once('drain', pump)
+      }
+      if (!answered) req.end()
+    }
+    if (opts.headers?.['content-length'] !== undefined && opts.bytes === 0) req.end()
+    else pump()
+  })
+}

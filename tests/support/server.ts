@@ -19,6 +19,8 @@ export interface TestServer {
   root: string
   /** The real database, or the embedded one's loopback socket (read from the start-up log). */
   databaseUrl: string
+  /** The server process (for its memory in /proc/<pid>/status). */
+  pid: number
   output: () => string
   stop: () => Promise<void>
 }
@@ -131,6 +133,7 @@ export async function startServer(opts: { root: string, databaseUrl?: string, en
     url,
     root: opts.root,
     databaseUrl: opts.databaseUrl ?? embedded ?? '',
+    pid: child.pid!,
     output: () => output,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM')

@@ -1,6 +1,8 @@
 import type { Fragment, Sql } from 'postgres'
 import type { AliasUpdate } from '#shared/schemas/alias'
 import { useDb } from '#server/db/use'
+import { apiErrors } from '#server/utils/errors'
+import { lockAddress } from './address-lock'
 import { containsPattern } from './like'
 import type { Alias } from '#shared/types/directory'
 import type { Page } from '#shared/types/list'
@@ -39,12 +41,18 @@ export const aliasesDb = {
     return row
   },
 
+  /** 409 MAILBOX_EXISTS when a mailbox has that address: an alias would silently take its mail. */
   async create(domainId: number, localPart: string, destinations: string[], active = true): Promise<Alias> {
-    const sql = useDb()
-    const [row] = await sql<{ id: number }[]>`
-      INSERT INTO aliases (domain_id, local_part, destinations, active)
-      VALUES (${domainId}, ${localPart}, ${destinations}, ${active}) RETURNING id`
-    return (await aliasesDb.get(row!.id))!
+    const id = await useDb().begin(async (tx) => {
+      if ((await lockAddress(tx, domainId, localPart)).mailbox) {
+        throw apiErrors.exists('MAILBOX', 'source: a mailbox with that address exists; an alias may not shadow it (delete the mailbox, or forward from the mailbox instead).')
+      }
+      const [row] = await tx<{ id: number }[]>`
+        INSERT INTO aliases (domain_id, local_part, destinations, active)
+        VALUES (${domainId}, ${localPart}, ${destinations}, ${active}) RETURNING id`
+      return row!.id
+    })
+    return (await aliasesDb.get(id))!
   },
 
   async update(id: number, changes: AliasUpdate): Promise<boolean> {

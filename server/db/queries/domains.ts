@@ -4,7 +4,8 @@ import { containsPattern } from './like'
 import type { Domain } from '#shared/types/directory'
 import type { Page } from '#shared/types/list'
 
-const columns = ['id', 'name', 'description', 'active', 'created_at', 'updated_at'] as const
+// mailbox_count and alias_count are kept by triggers (migrations 0002, 0011): reading them is free.
+const columns = ['id', 'name', 'description', 'active', 'mailbox_count', 'alias_count', 'created_at', 'updated_at'] as const
 
 export const domainsDb = {
   async list(page: Page, search?: string): Promise<{ rows: Domain[], total: number }> {

@@ -1,5 +1,7 @@
 import type { Fragment, Sql } from 'postgres'
 import { useDb } from '#server/db/use'
+import { apiErrors } from '#server/utils/errors'
+import { lockAddress } from './address-lock'
 import { containsPattern } from './like'
 import { mailboxLayout, spansFor } from './mailbox-layout'
 import type { Mailbox } from '#shared/types/directory'
@@ -107,13 +109,19 @@ export const mailboxesDb = {
     return row
   },
 
+  /** 409 ALIAS_EXISTS when an alias has that address: the alias would keep taking the mailbox's mail. */
   async create(input: MailboxInsert): Promise<Mailbox> {
-    const sql = useDb()
-    const [row] = await sql<{ id: number }[]>`
-      INSERT INTO mailboxes (domain_id, username, password, name, quota_mb, active)
-      VALUES (${input.domainId}, ${input.username}, ${input.passwordHash}, ${input.name ?? ''}, ${input.quotaMb ?? null}, ${input.active ?? true})
-      RETURNING id`
-    return (await mailboxesDb.get(row!.id))!
+    const id = await useDb().begin(async (tx) => {
+      if ((await lockAddress(tx, input.domainId, input.username)).alias) {
+        throw apiErrors.exists('ALIAS', 'username: an alias with that address exists; delete the alias first, then create the mailbox.')
+      }
+      const [row] = await tx<{ id: number }[]>`
+        INSERT INTO mailboxes (domain_id, username, password, name, quota_mb, active)
+        VALUES (${input.domainId}, ${input.username}, ${input.passwordHash}, ${input.name ?? ''}, ${input.quotaMb ?? null}, ${input.active ?? true})
+        RETURNING id`
+      return row!.id
+    })
+    return (await mailboxesDb.get(id))!
   },
 
   async update(id: number, changes: MailboxChanges): Promise<boolean> {

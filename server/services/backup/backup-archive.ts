@@ -13,6 +13,7 @@ import {
 import { envFile } from '#lib/env-file.mjs'
 import { configProblems } from '#lib/config-rules.mjs'
 import { ApiError, apiErrors } from '#server/utils/errors'
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '#server/utils/json-depth'
 
 /**
  * The pure half of backup/restore: the archive format, its checksum and the full validation of an
@@ -173,6 +174,8 @@ export const backupArchive = {
       if (bytes.length > MAX_DOCUMENT_BYTES) throw tooLarge(MAX_DOCUMENT_BYTES)
       text = bytes.toString('utf8')
     }
+    // The same bound as every request body, before anything walks the document recursively.
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalid(`the document nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`)
     try {
       return JSON.parse(text) as unknown
     }

@@ -11,6 +11,7 @@ import { configFromValues, ConfigError, effectiveValues, reloadConfig, useConfig
 import { envFile } from '#lib/env-file.mjs'
 import type { StagedFile } from '#lib/write-atomic.mjs'
 import { ApiError, apiErrors } from '#server/utils/errors'
+import { readBodyCapped } from '#server/utils/body'
 import { securitySettings } from '#server/services/access/security-settings'
 import { backupArchive, MAX_ARCHIVE_BYTES, type ArchiveKind } from './backup-archive'
 
@@ -102,17 +103,8 @@ export const backup = {
       throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type',
         'Send the archive from GET /api/v1/admin/backup as the raw body with Content-Type: application/gzip (or application/json for an uncompressed document).')
     }
-    const tooLarge = new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', `Backup archives are limited to ${MAX_ARCHIVE_BYTES} bytes.`)
-    if (Number(getRequestHeader(event, 'content-length') ?? 0) > MAX_ARCHIVE_BYTES) throw tooLarge
-    // Read with a running count rather than readRawBody, so an endless chunked body stops at the cap.
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of event.node.req as AsyncIterable<Buffer>) {
-      size += chunk.length
-      if (size > MAX_ARCHIVE_BYTES) throw tooLarge
-      chunks.push(chunk)
-    }
-    return { bytes: Buffer.concat(chunks, size), kind }
+    // The one capped reader (server/utils/body.ts), with the archive's own cap.
+    return { bytes: await readBodyCapped(event, MAX_ARCHIVE_BYTES), kind }
   },
 
   /** Parses and validates the whole archive (rows, files, the config.env it would leave) against this panel; touches nothing. */

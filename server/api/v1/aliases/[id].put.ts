@@ -2,6 +2,7 @@ import { aliasUpdateSchema } from '#shared/schemas/alias'
 import { aliasesDb } from '#server/db/queries/aliases'
 import { defineApiHandler } from '#server/request/api-handler'
 import { apiErrors } from '#server/utils/errors'
+import { refuseAliasLoop } from '#server/services/directory/addresses'
 import { respond } from '#server/request/respond'
 import { getIdParam, readValidBody } from '#server/request/validate'
 
@@ -9,6 +10,11 @@ import { getIdParam, readValidBody } from '#server/request/validate'
 export default defineApiHandler(async (event) => {
   const id = getIdParam(event)
   const changes = await readValidBody(event, aliasUpdateSchema)
+  if (changes.destinations) {
+    const alias = await aliasesDb.get(id)
+    if (!alias) throw apiErrors.notFound('ALIAS')
+    refuseAliasLoop(alias.source, changes.destinations)
+  }
   if (!await aliasesDb.update(id, changes)) throw apiErrors.notFound('ALIAS')
   return respond.message('Alias updated')
 })
