@@ -27,3 +27,15 @@ export function useCrudList<T, M extends Component>(path: string, opts: CrudList
   const remove = (row: T) => confirmDelete({ ...opts.remove(row), then: list.refresh })
   return { ...list, add, remove }
 }
+
+/** What AppListPage and AppSearchList bind: a useApiList (page, table) or a useCrudList (with search, add and remove). */
+export interface ListView<T> {
+  page: Ref<number>
+  table: ReturnType<typeof useApiList<T>>['table']
+  search?: Ref<string>
+  add?: () => unknown
+  remove?: (row: T) => unknown
+}
+
+/** A column of AppTable: `key` names its `#cell-<key>` slot. */
+export interface TableColumn { key: string, label: string, class?: string }
