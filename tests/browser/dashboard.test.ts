@@ -125,6 +125,14 @@ describe('the dashboard in Chromium', () => {
     await w.page.getByRole('tab', { name: 'Settings' }).click()
     await w.page.getByTestId('dns-records').getByText('IN MX').waitFor()
     await w.screenshot('domain-settings')
+
+    // The domains table counts what the domain holds now: one mailbox, one alias (the other was deleted).
+    await w.page.goto(`${server.url}/domains`)
+    const row = w.page.getByTestId('domains-table').getByRole('row').filter({ hasText: DOMAIN })
+    await poll(async () => (await row.getByRole('cell').allInnerTexts()).map(t => t.trim())).toEqual(expect.arrayContaining([DOMAIN, '1', '1']))
+    await w.screenshot('domains-counts')
+    await row.getByRole('link', { name: DOMAIN }).click()
+    await w.page.waitForURL(/\/domains\/\d+/)
   })
 
   it('changes a mailbox limit and shows the new effective value and its source', async () => {
