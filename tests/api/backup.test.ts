@@ -89,8 +89,12 @@ async function put(path: string, body: unknown, method = 'PUT'): Promise<void> {
 
 const login = (password: string) => call('/auth/login', { body: { username: 'admin', password }, auth: false })
 
+// The throw-away database on a real PostgreSQL; undefined on the embedded one, whose data lives in the root.
+let testDatabaseUrl: string | undefined
+
 beforeAll(async () => {
   const db = await createTestDatabase()
+  testDatabaseUrl = db.url
   dropDatabase = db.drop
   root = await makeRoot()
   server = await startServer({ root, databaseUrl: db.url })
@@ -392,8 +396,11 @@ describe('an archive the panel could not run changes nothing', () => {
   })
 
   it('the panel still starts on the same root afterwards, and a valid archive still restores', async () => {
+    // The embedded database is served by the panel itself: reconnect to the new process's socket.
+    await sql.end({ timeout: 5 })
     await server.stop()
-    server = await startServer({ root, databaseUrl: server.databaseUrl })
+    server = await startServer({ root, databaseUrl: testDatabaseUrl })
+    sql = postgres(server.databaseUrl, { max: 1, onnotice: () => {} })
     expect((await login(ADMIN_PASSWORD)).status).toBe(200)
     expect(await dumpTables()).toEqual(tablesBefore)
     const res = await upload(archive)
