@@ -18,7 +18,7 @@ const rateLimited = (which: string) =>
 /**
  * A signed-in dashboard session gets its own, larger bucket: SESSION_RATE_FACTOR × api_rate_limit
  * per minute and IP (300/min at the default 60). The dashboard itself stays far below it — reads
- * are cached and shared (composables/useApiData.ts): ~200 fast tab clicks cost about 30 requests —
+ * are cached and shared (composables/useApiData.ts): ~200 fast tab clicks cost about 22 requests (tests/browser/dashboard-budget.test.ts) —
  * but an admin working fast, or several admins behind one NAT address, must not be locked out by
  * the budget meant for scripts and strangers. Only a session cookie that verifies counts (a forged
  * one falls back to the per-IP API bucket), so the larger budget is no gift to an attacker.
