@@ -1,5 +1,4 @@
-import { getCookie } from 'h3'
-import { auth, SESSION_COOKIE } from '#server/request/auth'
+import { auth } from '#server/request/auth'
 import { securitySettings } from '#server/services/access/security-settings'
 import { ApiError } from '#server/utils/errors'
 import { RateLimiter } from '#server/utils/rate-limit'
@@ -43,8 +42,7 @@ export default defineEventHandler(async (event) => {
   const checksPassword = isLogin || (event.method === 'PUT' && PASSWORD_CHECK_PATH.test(path))
   if (checksPassword && !loginLimiter.take(ip, settings.login_rate_limit)) throw rateLimited('sign-in')
   if (isLogin) return
-  const cookie = getCookie(event, SESSION_COOKIE)
-  const session = cookie ? await auth.verifySession(cookie) : undefined
+  const session = await auth.cookieSession(event)
   const allowed = session
     ? sessionLimiter.take(ip, settings.api_rate_limit * SESSION_RATE_FACTOR)
     : apiLimiter.take(ip, settings.api_rate_limit)

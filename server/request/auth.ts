@@ -30,6 +30,10 @@ declare module 'h3' {
   }
 }
 
+// The session cookie's verdict, worked out once per request: the rate limiter (which bucket) and the
+// handler wrapper (who is calling) both ask.
+const cookieVerdicts = new WeakMap<H3Event, Promise<Actor | undefined>>()
+
 const secretKey = () => new TextEncoder().encode(useConfig().jwtSecret)
 
 // Sessions carry a fingerprint of the admin's password hash: changing the password ends them all.
@@ -68,6 +72,17 @@ export const auth = {
     }
   },
 
+  /** The session the request's cookie proves (undefined: no cookie, or not a valid one); verified once per request. */
+  cookieSession(event: H3Event): Promise<Actor | undefined> {
+    let verdict = cookieVerdicts.get(event)
+    if (!verdict) {
+      const cookie = getCookie(event, SESSION_COOKIE)
+      verdict = cookie ? auth.verifySession(cookie) : Promise.resolve(undefined)
+      cookieVerdicts.set(event, verdict)
+    }
+    return verdict
+  },
+
   /** A managed token (`bsmp_…`), else the legacy API_KEY from config.env. */
   async verifyApiKey(key: string): Promise<Actor | undefined> {
     const token = await apiTokens.verify(key)
@@ -95,10 +110,9 @@ export const auth = {
       return actor
     }
     const bearer = /^Bearer\s+(\S+)$/i.exec(getHeader(event, 'authorization') ?? '')?.[1]
-    const token = bearer ?? getCookie(event, SESSION_COOKIE)
-    if (!token) throw apiErrors.unauthorized()
+    if (!bearer && !getCookie(event, SESSION_COOKIE)) throw apiErrors.unauthorized()
     if (!settings.adminList.allows(ip)) throw ipNotAllowed('admin_login_whitelist')
-    const actor = await auth.verifySession(token)
+    const actor = bearer ? await auth.verifySession(bearer) : await auth.cookieSession(event)
     if (!actor) throw apiErrors.unauthorized('The session is invalid or has expired; sign in again.')
     return actor
   },

@@ -1,5 +1,5 @@
-import { defineEventHandler, getCookie, setResponseHeader } from 'h3'
-import { auth, SESSION_COOKIE } from '#server/request/auth'
+import { defineEventHandler, setResponseHeader } from 'h3'
+import { auth } from '#server/request/auth'
 import { securitySettings } from '#server/services/access/security-settings'
 import type { SessionState } from '#shared/types/access'
 
@@ -10,9 +10,7 @@ import type { SessionState } from '#shared/types/access'
  */
 export default defineEventHandler(async (event): Promise<SessionState> => {
   setResponseHeader(event, 'cache-control', 'no-store')
-  const cookie = getCookie(event, SESSION_COOKIE)
-  if (!cookie) return { signed_in: false }
   const [settings, ip] = await Promise.all([securitySettings.get(), securitySettings.clientIp(event)])
-  const actor = settings.adminList.allows(ip) ? await auth.verifySession(cookie) : undefined
+  const actor = settings.adminList.allows(ip) ? await auth.cookieSession(event) : undefined
   return actor ? { signed_in: true, actor: { kind: actor.kind, name: actor.name } } : { signed_in: false }
 })
