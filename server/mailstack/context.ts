@@ -1,5 +1,9 @@
 import { join } from 'node:path'
 import type { PanelConfig } from '#server/utils/config'
+import type { AntispamSettingsRow } from '#shared/schemas/antispam'
+import type { DkimAlgorithm } from '#shared/types/dkim'
+import type { MailComponentName } from '#shared/types/mailstack'
+import type { WhitelistKind } from '#shared/types/antispam'
 
 /** Where the daemons listen (production defaults; a test instance moves them to loopback high ports), and tuning. */
 export interface MailstackSettings {
@@ -22,6 +26,42 @@ export interface MailstackSettings {
   inetProtocols: string
   /** Dovecot's delay before answering a failed login (slows password guessing; 0 in tests). */
   authFailureDelaySeconds: number
+  /** `address:port` of postgrey's policy service. */
+  greylistListen: string
+  /** `address:port` clamsmtpd listens on (Postfix's content_filter), the reinjection smtpd, and spampd. */
+  clamsmtpListen: string
+  reinjectListen: string
+  spampdListen: string
+}
+
+/** A DKIM key the reconciler writes (active and published ones; retired keys have no files). */
+export interface DkimKeyInput {
+  domain: string
+  selector: string
+  algorithm: DkimAlgorithm
+  /** Signs the domain's mail (in OpenDKIM's KeyTable and SigningTable). */
+  signing: boolean
+  private_key: string
+}
+
+/** What the database says beyond the listen settings: anti-spam switches, the whitelist, DKIM keys. */
+export interface MailstackData {
+  antispam: AntispamSettingsRow
+  whitelist: { kind: WhitelistKind, value: string }[]
+  dkimKeys: DkimKeyInput[]
+}
+
+export const DEFAULT_ANTISPAM: AntispamSettingsRow = {
+  dnsbl_enabled: true,
+  dnsbl_zones: ['zen.spamhaus.org=127.0.0.[2..11]'],
+  greylist_enabled: true,
+  greylist_delay: 300,
+  greylist_max_age_days: 35,
+  greylist_auto_whitelist: 5,
+  spf_enabled: true,
+  dmarc_enabled: true,
+  clamav_enabled: true,
+  spampd_enabled: true,
 }
 
 export interface MailstackDatabase {
@@ -62,6 +102,30 @@ export interface MailstackContext {
     imaps_port: number
     auth_failure_delay: number
   }
+  /** The admin's anti-spam switches as stored (a feature also needs its binary: see `active`). */
+  antispam: AntispamSettingsRow
+  /** The whitelist, split by where each kind is looked up. */
+  whitelist: { client_networks: string[], client_domains: string[], recipients: string[] }
+  opendkim: {
+    config_directory: string
+    keys_directory: string
+    /** Postfix's milter address (`unix:/run/opendkim/opendkim.sock`) and OpenDKIM's own spelling (`local:…`). */
+    socket_path: string
+    pid_file: string
+    keys: (DkimKeyInput & { key_file: string })[]
+  }
+  opendmarc: { config_directory: string, socket_path: string, pid_file: string }
+  postgrey: { config_directory: string, listen: string, pid_file: string, db_directory: string }
+  policyd_spf: { config_directory: string }
+  clamsmtp: { config_directory: string, listen: string, reinject: string, pid_file: string, clamd_socket: string, temp_directory: string }
+  spampd: { config_directory: string, listen: string, pid_file: string }
+  /**
+   * Which components are installed (their binary is on PATH) and wanted by the settings: what
+   * main.cf and master.cf wire in. Filled in by the reconciler after its capability check.
+   */
+  active: Record<MailComponentName, boolean>
+  /** Where each installed component's binary was found (master.cf spawns policyd-spf by its path). */
+  binaries: Record<MailComponentName, string>
 }
 
 export const DEFAULT_SETTINGS: MailstackSettings = {
@@ -76,6 +140,19 @@ export const DEFAULT_SETTINGS: MailstackSettings = {
   inetInterfaces: 'all',
   inetProtocols: 'all',
   authFailureDelaySeconds: 2,
+  greylistListen: '127.0.0.1:10023',
+  clamsmtpListen: '127.0.0.1:10025',
+  reinjectListen: '127.0.0.1:10026',
+  spampdListen: '127.0.0.1:10027',
+}
+
+const NOTHING_ACTIVE: Record<MailComponentName, boolean> = {
+  'postfix': false, 'dovecot': false, 'opendkim': false, 'opendmarc': false, 'postgrey': false, 'policyd-spf': false, 'clamsmtp': false, 'spampd': false,
+}
+
+function splitWhitelist(entries: MailstackData['whitelist']): MailstackContext['whitelist'] {
+  const of = (...kinds: WhitelistKind[]) => entries.filter(e => kinds.includes(e.kind)).map(e => e.value).sort()
+  return { client_networks: of('ip', 'cidr'), client_domains: of('domain'), recipients: of('email') }
 }
 
 const VMAIL_ID = 5000
@@ -103,10 +180,11 @@ export const mailstackContext = {
    * The render context for one machine: every path hangs off MAILPANEL_ROOT (SPEC §2a), so root `/`
    * gives the distribution's locations and a scratch root gives a complete, self-contained instance.
    */
-  build(config: Pick<PanelConfig, 'paths' | 'databaseUrl' | 'mailHostname'>, settings: Partial<MailstackSettings> = {}): MailstackContext {
+  build(config: Pick<PanelConfig, 'paths' | 'databaseUrl' | 'mailHostname'>, settings: Partial<MailstackSettings> = {}, data: Partial<MailstackData> = {}): MailstackContext {
     const l = { ...DEFAULT_SETTINGS, ...settings }
     const root = config.paths.root
     const at = (path: string) => join(root, path)
+    const keysDir = at('etc/opendkim/keys')
     return {
       root,
       hostname: config.mailHostname,
@@ -136,6 +214,29 @@ export const mailstackContext = {
         imaps_port: l.imapsPort,
         auth_failure_delay: l.authFailureDelaySeconds,
       },
+      antispam: data.antispam ?? DEFAULT_ANTISPAM,
+      whitelist: splitWhitelist(data.whitelist ?? []),
+      opendkim: {
+        config_directory: at('etc/opendkim'),
+        keys_directory: keysDir,
+        socket_path: at('run/opendkim/opendkim.sock'),
+        pid_file: at('run/opendkim/opendkim.pid'),
+        keys: (data.dkimKeys ?? []).map(k => ({ ...k, key_file: join(keysDir, k.domain, `${k.selector}.private`) })),
+      },
+      opendmarc: { config_directory: at('etc/opendmarc'), socket_path: at('run/opendmarc/opendmarc.sock'), pid_file: at('run/opendmarc/opendmarc.pid') },
+      postgrey: { config_directory: at('etc/postgrey'), listen: l.greylistListen, pid_file: at('run/postgrey/postgrey.pid'), db_directory: at('var/lib/postgrey') },
+      policyd_spf: { config_directory: at('etc/postfix-policyd-spf-python') },
+      clamsmtp: {
+        config_directory: at('etc/clamsmtp'),
+        listen: l.clamsmtpListen,
+        reinject: l.reinjectListen,
+        pid_file: at('run/clamsmtp/clamsmtpd.pid'),
+        clamd_socket: at('run/clamav/clamd.ctl'),
+        temp_directory: at('var/spool/clamsmtp'),
+      },
+      spampd: { config_directory: at('etc/spampd'), listen: l.spampdListen, pid_file: at('run/spampd/spampd.pid') },
+      active: { ...NOTHING_ACTIVE },
+      binaries: Object.fromEntries(Object.keys(NOTHING_ACTIVE).map(k => [k, ''])) as Record<MailComponentName, string>,
     }
   },
 }

@@ -7,13 +7,14 @@ const STAGING_PREFIX = '.mailpanel-staging-'
 export interface LiveFile {
   content?: string
   mode?: number
+  uid?: number
   gid?: number
 }
 
 export function readLive(path: string): LiveFile {
   try {
     const st = statSync(path)
-    return { content: readFileSync(path, 'utf8'), mode: st.mode & 0o7777, gid: st.gid }
+    return { content: readFileSync(path, 'utf8'), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }
   }
   catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
@@ -21,19 +22,33 @@ export function readLive(path: string): LiveFile {
   }
 }
 
-/** Group name → gid from /etc/group (the daemons' packages create `postfix` and `dovecot`). */
-export function groupId(name: string, groupFile = '/etc/group'): number {
-  for (const line of readFileSync(groupFile, 'utf8').split('\n')) {
-    const [group, , gid] = line.split(':')
-    if (group === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid)
+/** Name → id from /etc/group or /etc/passwd (the third field in both). */
+function idFrom(file: string, name: string): number | undefined {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [entry, , id] = line.split(':')
+    if (entry === name && id !== undefined && /^\d+$/.test(id)) return Number(id)
   }
-  throw new Error(`the system group "${name}" does not exist (is the daemon's package installed?)`)
+  return undefined
 }
 
-/** Sets mode and group on a file whose content is already right. */
-export function fixPermissions(path: string, mode: number, gid?: number): void {
+/** Group name → gid (the daemons' packages create `postfix`, `dovecot`, `opendkim` …). */
+export function groupId(name: string, groupFile = '/etc/group'): number {
+  const id = idFrom(groupFile, name)
+  if (id === undefined) throw new Error(`the system group "${name}" does not exist (is the daemon's package installed?)`)
+  return id
+}
+
+/** User name → uid (the owner of a DKIM private key is the `opendkim` user). */
+export function userId(name: string, passwdFile = '/etc/passwd'): number {
+  const id = idFrom(passwdFile, name)
+  if (id === undefined) throw new Error(`the system user "${name}" does not exist (is the daemon's package installed?)`)
+  return id
+}
+
+/** Sets mode, group and owner on a file whose content is already right. */
+export function fixPermissions(path: string, mode: number, gid?: number, uid?: number): void {
   chmodSync(path, mode)
-  if (gid !== undefined) chownSync(path, -1, gid)
+  if (gid !== undefined || uid !== undefined) chownSync(path, uid ?? -1, gid ?? -1)
 }
 
 /**

@@ -1,14 +1,16 @@
-import { renameSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { mkdirSync, renameSync, rmSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import type { MailstackSettingsRow } from '#shared/schemas/mailstack'
 import { scrubSecrets } from '#server/utils/errors'
-import { detectCapabilities, DAEMON_BINARIES } from './capabilities'
+import { detectCapabilities } from './capabilities'
+import { COMPONENTS } from './components'
+import type { MailComponent } from './components/types'
 import type { MailstackContext, MailstackSettings } from './context'
-import { daemonTools, ValidationError } from './daemons'
+import { ValidationError } from './process'
 import { redactedDiff } from './diff'
 import { writeFileAtomic } from '#lib/write-atomic.mjs'
-import { fixPermissions, groupId, readLive, removeStaleStaging, withStagingDir } from './files'
-import { mailstack, type MailDaemon, type RenderedFile } from './render'
+import { fixPermissions, groupId, readLive, removeStaleStaging, userId, withStagingDir } from './files'
+import { mailstack, type RenderedFile } from './render'
 import type { TemplateSources } from './templates'
 import type { Capabilities, FileOutcome, FileResult, ReconcileReport } from '#shared/types/mailstack'
 
@@ -24,8 +26,6 @@ export interface ReconcileInput {
   /** The certificate to serve (certificates table: newest valid, CA-issued first); undefined if none. */
   certificate?: { id: number, certPem: string, keyPem: string }
 }
-
-const DAEMONS: MailDaemon[] = ['postfix', 'dovecot']
 
 /** Where Postfix finds the panel's policy daemon, and what it does when the daemon does not answer. */
 export interface PolicyWiring {
@@ -51,6 +51,10 @@ export function settingsFromRow(row: MailstackSettingsRow, policy: PolicyWiring)
     inetInterfaces: row.inet_interfaces,
     inetProtocols: row.inet_protocols,
     authFailureDelaySeconds: row.auth_failure_delay,
+    greylistListen: row.greylist_listen,
+    clamsmtpListen: row.clamsmtp_listen,
+    reinjectListen: row.reinject_listen,
+    spampdListen: row.spampd_listen,
   }
 }
 
@@ -65,47 +69,65 @@ interface DaemonOutcome {
 }
 
 /**
- * One daemon's files: compare with disk; if anything differs, stage the complete new set in a
- * private folder next to the live one, run the daemon's checker on it, and only then rename the
- * changed files into place. A refusal leaves every live file as it was.
+ * One component's files: compare with disk; if anything differs (or a file it wrote earlier is no
+ * longer wanted), stage the complete new set in a private folder inside its own, run its checker on
+ * it, and only then rename the changed files into place and remove the unwanted ones. A refusal
+ * leaves every live file as it was.
  */
-async function reconcileDaemon(daemon: MailDaemon, ctx: MailstackContext, files: RenderedFile[], report: ReconcileReport & { diff: string }, secrets: string[]): Promise<DaemonOutcome> {
-  const dir = dirname(files[0]!.path)
-  if (files.some(f => dirname(f.path) !== dir)) throw new Error(`${daemon}: every file must be in ${dir}`)
+async function reconcileComponent(component: MailComponent, ctx: MailstackContext, files: RenderedFile[], report: ReconcileReport & { diff: string }, secrets: string[]): Promise<DaemonOutcome> {
+  const daemon = component.name
+  const dir = component.dir(ctx)
+  const rel = (path: string) => relative(dir, path)
+  if (files.some(f => rel(f.path).startsWith('..'))) throw new Error(`${daemon}: every file must be under ${dir}`)
   const results = new Map(files.map(f => [f.path, { path: f.path, daemon, result: 'unchanged' } as FileResult]))
   let pending: string[] = files.map(f => f.path)
   try {
     const gids = files.map(f => f.group === undefined ? undefined : groupId(f.group))
+    const uids = files.map(f => f.owner === undefined ? undefined : userId(f.owner))
     const live = files.map(f => readLive(f.path))
     const changed = files.filter((f, i) => live[i]!.content !== f.content)
-    pending = changed.map(f => f.path)
+    const unwanted = (component.stale?.(ctx, new Set(files.map(f => rel(f.path)))) ?? []).map(name => join(dir, name))
+    for (const path of unwanted) results.set(path, { path, daemon, result: 'unchanged' })
+    pending = [...changed.map(f => f.path), ...unwanted]
     if (report.dry_run) {
       for (const f of changed) report.diff += redactedDiff(f.path, live[files.indexOf(f)]!.content, f.content, secrets)
     }
     else {
-      // Content already right but mode or group drifted (e.g. an admin's chmod): correct it, no reload needed.
+      // Content already right but mode, owner or group drifted (e.g. an admin's chmod): correct it, no reload needed.
       files.forEach((f, i) => {
         const l = live[i]!
-        if (l.content === f.content && (l.mode !== f.mode || (gids[i] !== undefined && l.gid !== gids[i]))) {
-          fixPermissions(f.path, f.mode, gids[i])
+        if (l.content === f.content && (l.mode !== f.mode || (gids[i] !== undefined && l.gid !== gids[i]) || (uids[i] !== undefined && l.uid !== uids[i]))) {
+          fixPermissions(f.path, f.mode, gids[i], uids[i])
           results.get(f.path)!.result = 'permissions'
         }
       })
     }
-    if (!changed.length) return { installed: false }
+    if (!changed.length && !unwanted.length) return { installed: false }
 
     removeStaleStaging(dir)
     // Runtime folders, not configuration: a plan on a fresh machine needs them to be checked at all.
-    daemonTools[daemon].prepare(ctx)
+    component.tools.prepare(ctx)
     await withStagingDir(dir, async (stage) => {
-      files.forEach((f, i) => writeFileAtomic(join(stage, basename(f.path)), f.content, { mode: f.mode, gid: gids[i] }))
-      const warnings = await daemonTools[daemon].validate(stage)
+      files.forEach((f, i) => {
+        const staged = join(stage, rel(f.path))
+        mkdirSync(dirname(staged), { recursive: true, mode: 0o755 })
+        writeFileAtomic(staged, f.content, { mode: f.mode, gid: gids[i], uid: uids[i] })
+      })
+      const warnings = await component.tools.validate(stage, ctx)
       report.notes.push(...warnings.map(w => `${daemon}: ${w.replaceAll(stage, dir)}`))
       for (const f of changed) {
         const existed = live[files.indexOf(f)]!.content !== undefined
-        if (!report.dry_run) renameSync(join(stage, basename(f.path)), f.path)
+        if (!report.dry_run) {
+          mkdirSync(dirname(f.path), { recursive: true, mode: 0o755 })
+          renameSync(join(stage, rel(f.path)), f.path)
+        }
         results.get(f.path)!.result = report.dry_run ? (existed ? 'would-update' : 'would-create') : (existed ? 'updated' : 'created')
         pending = pending.filter(p => p !== f.path)
+      }
+      for (const path of unwanted) {
+        if (!report.dry_run) rmSync(path, { force: true })
+        results.get(path)!.result = report.dry_run ? 'would-remove' : 'removed'
+        pending = pending.filter(p => p !== path)
       }
     })
     return { installed: !report.dry_run }
@@ -118,7 +140,7 @@ async function reconcileDaemon(daemon: MailDaemon, ctx: MailstackContext, files:
     const verb = outcome === 'refused' ? 'the new configuration was refused and the running one is unchanged' : 'could not write the configuration'
     report.errors.push(`${daemon}: ${verb}: ${text}`)
     // Files renamed before a failure are live: the daemon must still re-read them.
-    return { installed: [...results.values()].some(r => r.result === 'created' || r.result === 'updated') }
+    return { installed: [...results.values()].some(r => r.result === 'created' || r.result === 'updated' || r.result === 'removed') }
   }
   finally {
     report.files.push(...results.values())
@@ -176,8 +198,8 @@ function reconcileTls(ctx: MailstackContext, certificate: ReconcileInput['certif
   return changed
 }
 
-async function reloadDaemon(daemon: MailDaemon, ctx: MailstackContext, report: ReconcileReport): Promise<void> {
-  const tools = daemonTools[daemon]
+async function reloadComponent(component: MailComponent, ctx: MailstackContext, report: ReconcileReport): Promise<void> {
+  const { tools, name: daemon } = component
   try {
     if (!await tools.running(ctx)) {
       report.reloads.push({ daemon, result: 'not-running' })
@@ -218,7 +240,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
     report.finished_at = new Date()
     report.duration_ms = report.finished_at.getTime() - started.getTime()
     report.ok = report.errors.length === 0
-    report.changed = report.files.some(f => f.result === 'created' || f.result === 'updated' || f.result === 'permissions')
+    report.changed = report.files.some(f => f.result === 'created' || f.result === 'updated' || f.result === 'permissions' || f.result === 'removed')
     return report
   }
 
@@ -230,6 +252,17 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
   if (!ctx.policy.service) report.notes.push('the policy daemon has no address yet (POLICYD_LISTEN port 0 before it listened): sending limits are not wired into Postfix in this run')
   if (input.overridden?.length) report.notes.push(`local template overrides in use: ${input.overridden.join(', ')}`)
 
+  const capabilities = input.capabilities ?? detectCapabilities()
+  const secrets = secretsOf(ctx)
+  const installed = COMPONENTS.filter(c => capabilities[c.name].installed)
+  for (const c of installed) {
+    ctx.active[c.name] = c.wanted?.(ctx) ?? true
+    ctx.binaries[c.name] = capabilities[c.name].binary ?? c.binary
+  }
+  for (const c of COMPONENTS.filter(c => c.optional && capabilities[c.name].installed && !ctx.active[c.name])) {
+    report.notes.push(`${c.name}: turned off in the anti-spam settings: Postfix does not use it`)
+  }
+
   let rendered: RenderedFile[]
   try {
     rendered = mailstack.render(ctx, input.templates)
@@ -239,23 +272,22 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
     return finish()
   }
 
-  const capabilities = input.capabilities ?? detectCapabilities()
-  const secrets = secretsOf(ctx)
-  const reload = new Set<MailDaemon>()
+  const reload = new Set<MailComponent>()
+  const core = installed.filter(c => !c.optional)
   // Only for a machine that has a daemon to serve it.
-  if (DAEMONS.some(d => capabilities[d].installed) && reconcileTls(ctx, input.certificate, report)) {
-    for (const d of DAEMONS) if (capabilities[d].installed) reload.add(d)
-  }
-  for (const daemon of DAEMONS) {
-    const files = rendered.filter(f => f.daemon === daemon)
-    if (!capabilities[daemon].installed) {
-      report.notes.push(`${daemon} is not installed (no ${DAEMON_BINARIES[daemon]} on PATH): its configuration was not written`)
-      report.files.push(...files.map(f => ({ path: f.path, daemon, result: 'skipped' as const })))
+  if (core.length && reconcileTls(ctx, input.certificate, report)) for (const c of core) reload.add(c)
+  for (const component of COMPONENTS) {
+    const files = rendered.filter(f => f.daemon === component.name)
+    if (!capabilities[component.name].installed) {
+      const what = component.optional ? 'skipped (optional)' : 'its configuration was not written'
+      report.notes.push(`${component.name} is not installed (no ${component.binary} on PATH): ${what}`)
+      report.files.push(...files.map(f => ({ path: f.path, daemon: component.name, result: 'skipped' as const })))
       continue
     }
-    const { installed } = await reconcileDaemon(daemon, ctx, files, report, secrets)
-    if (installed) reload.add(daemon)
+    const { installed: wrote } = await reconcileComponent(component, ctx, files, report, secrets)
+    if (wrote) reload.add(component)
   }
-  for (const daemon of reload) await reloadDaemon(daemon, ctx, report)
+  // In COMPONENTS order: the helpers re-read their files before Postfix is told to use them.
+  for (const component of COMPONENTS.filter(c => reload.has(c))) await reloadComponent(component, ctx, report)
   return finish()
 }

@@ -2,44 +2,25 @@ import { join } from 'node:path'
 import { Liquid } from 'liquidjs'
 import * as v from 'valibot'
 import { mailstackSettingsSchema } from '#shared/schemas/mailstack'
+import { antispamSettingsSchema, whitelistEntryProblem } from '#shared/schemas/antispam'
+import type { MailComponentName } from '#shared/types/mailstack'
+import { COMPONENTS } from './components'
+import type { MailComponent } from './components/types'
 import type { MailstackContext } from './context'
 import type { TemplateSources } from './templates'
 
-/** The daemon that reads a file: it is validated with that daemon's tools and reloads it when it changes. */
-export type MailDaemon = 'postfix' | 'dovecot'
+/** The component that reads a file: it is validated with that component's tools and reloaded when it changes. */
+export type MailDaemon = MailComponentName
 
-/** One rendered file: absolute path, contents, mode, the group that must be able to read it, and its daemon. */
+/** One rendered file: absolute path, contents, mode, who owns it or must be able to read it, and its component. */
 export interface RenderedFile {
   path: string
   content: string
   mode: number
+  owner?: string
   group?: string
   daemon: MailDaemon
 }
-
-interface FileSpec {
-  template: string
-  daemon: MailDaemon
-  /** Output folder in the context (config directory of the daemon). */
-  dir: (ctx: MailstackContext) => string
-  name: string
-  /** Files with the database password are 0640 and readable by the daemon's group only. */
-  secret?: 'postfix' | 'dovecot'
-}
-
-const FILES: FileSpec[] = [
-  { template: 'postfix/main.cf.liquid', daemon: 'postfix', dir: c => c.postfix.config_directory, name: 'main.cf' },
-  { template: 'postfix/master.cf.liquid', daemon: 'postfix', dir: c => c.postfix.config_directory, name: 'master.cf' },
-  ...['virtual-domains', 'virtual-mailboxes', 'virtual-aliases', 'sender-login'].map(map => ({
-    template: `postfix/pgsql-${map}.cf.liquid`,
-    daemon: 'postfix' as const,
-    dir: (c: MailstackContext) => c.postfix.config_directory,
-    name: `pgsql-${map}.cf`,
-    secret: 'postfix' as const,
-  })),
-  { template: 'dovecot/dovecot.conf.liquid', daemon: 'dovecot', dir: c => c.dovecot.config_directory, name: 'dovecot.conf' },
-  { template: 'dovecot/dovecot-sql.conf.ext.liquid', daemon: 'dovecot', dir: c => c.dovecot.config_directory, name: 'dovecot-sql.conf.ext', secret: 'dovecot' },
-]
 
 const PUBLIC_MODE = 0o644
 const SECRET_MODE = 0o640
@@ -73,6 +54,13 @@ function makeEngine(): Liquid {
     if (db.password) parts.push(`password=${quote(db.password)}`)
     return parts.join(' ')
   })
+  // A host:port service as an SMTP next hop without MX lookup: `127.0.0.1:10025` → `[127.0.0.1]:10025`.
+  engine.registerFilter('smtp_nexthop', (value: unknown) => {
+    const s = oneLine(value, 'a service address')
+    const at = s.lastIndexOf(':')
+    const host = s.slice(0, at).replace(/^\[(.*)\]$/, '$1')
+    return `[${host}]:${s.slice(at + 1)}`
+  })
   // An SQL string literal inside a Dovecot query: quotes doubled, % doubled (Dovecot expands %).
   engine.registerFilter('sql_literal', (value: unknown) => `'${oneLine(value, 'an SQL literal').replace(/'/g, '\'\'').replace(/%/g, '%%')}'`)
   return engine
@@ -94,6 +82,10 @@ function checkListenSettings(ctx: MailstackContext): void {
     inet_interfaces: ctx.postfix.inet_interfaces,
     inet_protocols: ctx.postfix.inet_protocols,
     auth_failure_delay: ctx.dovecot.auth_failure_delay,
+    greylist_listen: ctx.postgrey.listen,
+    clamsmtp_listen: ctx.clamsmtp.listen,
+    reinject_listen: ctx.clamsmtp.reinject,
+    spampd_listen: ctx.spampd.listen,
   }
   const parsed = v.safeParse(mailstackSettingsSchema, row)
   if (!parsed.success) {
@@ -102,11 +94,37 @@ function checkListenSettings(ctx: MailstackContext): void {
   }
 }
 
+/** The anti-spam settings and whitelist by the API's own rules (a restored or hand-edited row included). */
+function checkAntispam(ctx: MailstackContext): void {
+  const parsed = v.safeParse(antispamSettingsSchema, ctx.antispam)
+  if (!parsed.success) {
+    const issue = parsed.issues[0]
+    throw new RenderError(`the anti-spam settings are not valid (${v.getDotPath(issue) ?? 'settings'}: ${issue.message}); fix them with PUT /api/v1/config/antispam`)
+  }
+  const { client_networks, client_domains, recipients } = ctx.whitelist
+  const entries = [
+    ...client_networks.map(value => [value.includes('/') ? 'cidr' : 'ip', value]),
+    ...client_domains.map(value => ['domain', value]),
+    ...recipients.map(value => ['email', value]),
+  ]
+  for (const [kind, value] of entries) {
+    const problem = whitelistEntryProblem(kind!, value!)
+    if (problem) throw new RenderError(`the whitelist entry ${JSON.stringify(value)} (${kind}) is not valid: ${problem}`)
+  }
+  for (const key of ctx.opendkim.keys) {
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(key.selector)) throw new RenderError(`unsafe DKIM selector: ${JSON.stringify(key.selector)}`)
+    if (!SAFE_PATH.test(key.key_file) || key.key_file.includes('..')) throw new RenderError(`unsafe DKIM key path: ${JSON.stringify(key.key_file)}`)
+  }
+}
+
 function checkContext(ctx: MailstackContext): void {
   checkListenSettings(ctx)
+  checkAntispam(ctx)
   const paths = [ctx.root, ctx.tls.cert_file, ctx.tls.key_file, ctx.vmail.store,
     ...Object.entries(ctx.postfix).filter(([k]) => k.endsWith('directory') || k.endsWith('file')).map(([, v]) => String(v)),
-    ctx.dovecot.config_directory, ctx.dovecot.base_dir, ctx.dovecot.state_dir, ctx.dovecot.log_path]
+    ctx.dovecot.config_directory, ctx.dovecot.base_dir, ctx.dovecot.state_dir, ctx.dovecot.log_path,
+    ...[ctx.opendkim, ctx.opendmarc, ctx.postgrey, ctx.policyd_spf, ctx.clamsmtp, ctx.spampd].flatMap(c =>
+      Object.entries(c).filter(([k]) => /(?:directory|path|file|socket)$/.test(k)).map(([, v]) => String(v)))]
   for (const p of paths) if (!SAFE_PATH.test(p)) throw new RenderError(`unsafe path for the mail configuration: ${JSON.stringify(p)}`)
   const words = [ctx.hostname, ctx.postfix.smtp_listen, ctx.postfix.submission_listen, ctx.postfix.inet_interfaces,
     ctx.postfix.inet_protocols, ctx.dovecot.listen, ctx.dovecot.instance_name]
@@ -119,21 +137,35 @@ function checkContext(ctx: MailstackContext): void {
   for (const n of ports) if (!Number.isInteger(n) || n < 0) throw new RenderError(`not a valid number: ${n}`)
 }
 
+function renderComponent(component: MailComponent, ctx: MailstackContext, templates: TemplateSources, engine: Liquid): RenderedFile[] {
+  const dir = component.dir(ctx)
+  const fromTemplates = component.templates.map((spec) => {
+    const source = templates[spec.template]
+    if (source === undefined) throw new RenderError(`template ${spec.template} is missing`)
+    return {
+      path: join(dir, spec.name),
+      content: engine.parseAndRenderSync(source, ctx as unknown as Record<string, unknown>),
+      mode: spec.secret ? SECRET_MODE : PUBLIC_MODE,
+      daemon: component.name,
+      ...(spec.secret && { group: spec.secret }),
+    }
+  })
+  const computed = (component.computed?.(ctx) ?? []).map(f => ({
+    path: join(dir, f.name),
+    content: f.content,
+    mode: f.mode,
+    daemon: component.name,
+    ...(f.owner && { owner: f.owner }),
+    ...(f.group && { group: f.group }),
+  }))
+  return [...fromTemplates, ...computed]
+}
+
 export const mailstack = {
   /** The files a reconciler would write, in a fixed order. Pure: same context and sources, same output. */
   render(ctx: MailstackContext, templates: TemplateSources): RenderedFile[] {
     checkContext(ctx)
     const engine = makeEngine()
-    return FILES.map((spec) => {
-      const source = templates[spec.template]
-      if (source === undefined) throw new RenderError(`template ${spec.template} is missing`)
-      return {
-        path: join(spec.dir(ctx), spec.name),
-        content: engine.parseAndRenderSync(source, ctx as unknown as Record<string, unknown>),
-        mode: spec.secret ? SECRET_MODE : PUBLIC_MODE,
-        daemon: spec.daemon,
-        ...(spec.secret && { group: spec.secret }),
-      }
-    })
+    return COMPONENTS.flatMap(component => renderComponent(component, ctx, templates, engine))
   },
 }

@@ -1,5 +1,7 @@
 import { join } from 'node:path'
 import { consola } from 'consola'
+import { antispamDb } from '#server/db/queries/antispam'
+import { dkimDb } from '#server/db/queries/dkim'
 import { mailstackDb } from '#server/db/queries/mailstack'
 import { policydDb } from '#server/db/queries/policyd'
 import { parseListen, policyd } from '#server/policyd/daemon'
@@ -40,7 +42,9 @@ async function buildInput(trigger: string, dryRun: boolean): Promise<ReconcileIn
   const { sources, overridden } = mailstackTemplates.withOverrides(await bundled, join(config.paths.configDir, 'templates'))
   let context: ReconcileInput['context']
   try {
-    context = mailstackContext.build(config, settingsFromRow(await mailstackDb.getSettings(), await policyWiring(config.policydListen)))
+    const [row, policy, antispam, whitelist, dkimKeys] = await Promise.all([mailstackDb.getSettings(), policyWiring(config.policydListen),
+      antispamDb.getSettings(), antispamDb.whitelistForRender(), dkimDb.keysForRender()])
+    context = mailstackContext.build(config, settingsFromRow(row, policy), { antispam, whitelist, dkimKeys })
   }
   catch (err) {
     if (!(err instanceof MailstackContextError)) throw err

@@ -111,6 +111,8 @@ const inetInterfacesProblem = (s: string): string | undefined => {
 }
 
 const serviceAddress = v.pipe(v.string('must be a string'), v.trim(), explained(serviceAddressProblem))
+// A helper service: an explicit address and port (a bare port would mean every interface).
+const loopbackService = v.pipe(serviceAddress, v.check(s => s.includes(':'), 'must be address:port, e.g. 127.0.0.1:10023'))
 const port = v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be at least 1'), v.maxValue(65535, 'must be at most 65535'))
 
 /** Where the daemons listen; the reconciler renders these into master.cf, main.cf and dovecot.conf. */
@@ -126,6 +128,11 @@ export const mailstackSettingsFields = {
   inet_interfaces: v.pipe(v.string('must be a string'), v.maxLength(500), explained(inetInterfacesProblem), normalizedList),
   inet_protocols: v.picklist(['all', 'ipv4', 'ipv6', 'ipv4, ipv6'], 'must be all, ipv4, ipv6 or "ipv4, ipv6"'),
   auth_failure_delay: v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be at least 0'), v.maxValue(60, 'must be at most 60')),
+  // The anti-spam helpers Postfix talks to over TCP (each `address:port`, normally on loopback).
+  greylist_listen: loopbackService,
+  clamsmtp_listen: loopbackService,
+  reinject_listen: loopbackService,
+  spampd_listen: loopbackService,
 }
 
 export type MailstackSettingsRow = { [K in keyof typeof mailstackSettingsFields]: v.InferOutput<(typeof mailstackSettingsFields)[K]> }
@@ -139,6 +146,10 @@ export function portClash(s: MailstackSettingsRow): string | undefined {
     ...(s.submission_plain_listen ? [['submission_plain_listen', servicePort(s.submission_plain_listen)] as [string, number]] : []),
     ['imap_port', s.imap_port],
     ['imaps_port', s.imaps_port],
+    ['greylist_listen', servicePort(s.greylist_listen)],
+    ['clamsmtp_listen', servicePort(s.clamsmtp_listen)],
+    ['reinject_listen', servicePort(s.reinject_listen)],
+    ['spampd_listen', servicePort(s.spampd_listen)],
   ]
   for (const [i, [name, p]] of ports.entries()) {
     const other = ports.slice(i + 1).find(([, q]) => q === p)

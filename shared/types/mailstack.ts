@@ -1,6 +1,14 @@
 // The reconciler's report (GET /reconcile/status, POST /reconcile).
 
-export type MailDaemon = 'postfix' | 'dovecot'
+/**
+ * The parts of the mail stack the reconciler renders, each gated on its own binary. Postfix and
+ * Dovecot are the core; the rest are optional: a missing one is skipped with a note, never an error.
+ */
+export type MailComponentName = 'postfix' | 'dovecot' | 'opendkim' | 'opendmarc' | 'postgrey' | 'policyd-spf' | 'clamsmtp' | 'spampd'
+export const MAIL_COMPONENTS: readonly MailComponentName[] = ['postfix', 'dovecot', 'opendkim', 'opendmarc', 'postgrey', 'policyd-spf', 'clamsmtp', 'spampd']
+
+/** The older name: every component is a daemon the reconciler writes files for. */
+export type MailDaemon = MailComponentName
 
 export type FileOutcome
   = | 'unchanged' // same content, mode and group: not touched
@@ -9,6 +17,7 @@ export type FileOutcome
     | 'would-create' | 'would-update' // dry run: validated, not written
     | 'refused' // the daemon's checker refused the new configuration; the old file stays
     | 'skipped' // the daemon is not installed
+    | 'removed' | 'would-remove' // a file the panel wrote earlier that is no longer wanted (a deleted DKIM key)
     | 'failed' // an I/O or system error
 
 /** `tls`: the active certificate's pair at the stable paths both daemons read. */

@@ -166,7 +166,7 @@ describe('backupArchive.validate', () => {
   })
 
   it('checks rows with the API\'s own schemas and cross-field rules', () => {
-    const mailstack = { id: true, smtp_listen: '25', submission_listen: '587', submission_plain_listen: null, imap_listen: '*, ::', imap_port: 143, imaps_port: 993, inet_interfaces: 'all', inet_protocols: 'all', auth_failure_delay: 2, updated_at: T } as const
+    const mailstack = { id: true, smtp_listen: '25', submission_listen: '587', submission_plain_listen: null, imap_listen: '*, ::', imap_port: 143, imaps_port: 993, inet_interfaces: 'all', inet_protocols: 'all', auth_failure_delay: 2, greylist_listen: '127.0.0.1:10023', clamsmtp_listen: '127.0.0.1:10025', reinject_listen: '127.0.0.1:10026', spampd_listen: '127.0.0.1:10027', updated_at: T } as const
     const cases: [string, (d: BackupDocument) => void, RegExp][] = [
       ['a scoped IPv6 listen address', d => (d.tables.mailstack_settings = [{ ...mailstack, smtp_listen: '[fe80::1%eth0]:25' }]), /tables\.mailstack_settings\.0\.smtp_listen: a scoped IPv6 address/],
       ['a duplicate port pair', d => (d.tables.mailstack_settings = [{ ...mailstack, imap_port: 993 }]), /tables\.mailstack_settings\.0\.imap_port: imap_port and imaps_port both use port 993/],

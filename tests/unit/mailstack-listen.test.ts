@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { mailstackSettingsSchema, mailstackSettingsUpdateSchema } from '#shared/schemas/mailstack'
 import { hostAddresses } from '#server/mailstack/host-addresses'
 
-const DEFAULTS = { smtp_listen: '25', submission_listen: '587', submission_plain_listen: null, imap_listen: '*, ::', imap_port: 143, imaps_port: 993, inet_interfaces: 'all', inet_protocols: 'all', auth_failure_delay: 2 }
+const DEFAULTS = { smtp_listen: '25', submission_listen: '587', submission_plain_listen: null, imap_listen: '*, ::', imap_port: 143, imaps_port: 993, inet_interfaces: 'all', inet_protocols: 'all', auth_failure_delay: 2, greylist_listen: '127.0.0.1:10023', clamsmtp_listen: '127.0.0.1:10025', reinject_listen: '127.0.0.1:10026', spampd_listen: '127.0.0.1:10027' }
 const problem = (change: Record<string, unknown>) => {
   const parsed = v.safeParse(mailstackSettingsUpdateSchema, change)
   return parsed.success ? undefined : parsed.issues[0].message

@@ -44,7 +44,8 @@ describe('mailstack.render', () => {
   const files = mailstack.render(build(), templates)
 
   it('renders every file under MAILPANEL_ROOT (etc/postfix, etc/dovecot), secrets 0640 for the daemon group', () => {
-    expect(files.map(f => f.path)).toEqual([
+    const core = files.filter(f => f.daemon === 'postfix' || f.daemon === 'dovecot').map(f => f.path).sort()
+    expect(core).toEqual([
       '/srv/mail/etc/postfix/main.cf',
       '/srv/mail/etc/postfix/master.cf',
       '/srv/mail/etc/postfix/pgsql-virtual-domains.cf',
@@ -53,7 +54,11 @@ describe('mailstack.render', () => {
       '/srv/mail/etc/postfix/pgsql-sender-login.cf',
       '/srv/mail/etc/dovecot/dovecot.conf',
       '/srv/mail/etc/dovecot/dovecot-sql.conf.ext',
-    ])
+      '/srv/mail/etc/postfix/antispam-clients.cidr',
+      '/srv/mail/etc/postfix/antispam-client-domains',
+      '/srv/mail/etc/postfix/antispam-recipients',
+    ].sort())
+    for (const f of files) expect(f.path.startsWith('/srv/mail/etc/'), f.path).toBe(true)
     for (const f of files.filter(f => /pgsql-|sql\.conf/.test(f.path))) expect(f.mode).toBe(0o640)
     expect(file(files, 'pgsql-virtual-domains.cf').group).toBe('postfix')
     expect(file(files, 'dovecot-sql.conf.ext').group).toBe('dovecot')
