@@ -131,3 +131,25 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
   }
   return { logs, stop: stopAll }
 }
+
+/**
+ * OpenDKIM in the foreground (`-f`) from the conf the reconciler wrote, when it wrote one; resolves
+ * once its milter socket exists. Postfix (not in the opendkim group here) must reach the socket, so
+ * its folder and the socket are opened up after start.
+ */
+export async function startOpenDkim(ctx: MailstackContext): Promise<{ stop: () => Promise<void>, output: () => string } | undefined> {
+  const conf = join(ctx.opendkim.config_directory, 'opendkim.conf')
+  if (!existsSync(conf)) return undefined
+  mkdirSync(dirname(ctx.opendkim.socket_path), { recursive: true, mode: 0o755 })
+  await exec('chown', ['opendkim:opendkim', dirname(ctx.opendkim.socket_path)])
+  const daemon = start('opendkim', 'opendkim', ['-f', '-x', conf])
+  try {
+    await waitFor('the OpenDKIM socket', () => existsSync(ctx.opendkim.socket_path), [daemon])
+  }
+  catch (err) {
+    await stop(daemon)
+    throw err
+  }
+  chmodSync(ctx.opendkim.socket_path, 0o777)
+  return { stop: () => stop(daemon), output: daemon.output }
+}
