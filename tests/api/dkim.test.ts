@@ -92,8 +92,8 @@ describe('DKIM keys', () => {
     expectValidation(await generate({ domain_id: domain.id, private_key: 'x' }), 'private_key')
     expectValidation(await api('/api/v1/dkim/list?domain_id=abc'), 'domain_id')
     expectValidation(await activate('abc'), 'id')
-    const [{ n }] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dkim_keys WHERE domain_id = ${domain.id}`
-    expect(n).toBe(0)
+    const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dkim_keys WHERE domain_id = ${domain.id}`
+    expect(row?.n).toBe(0)
   })
 
   it('unknown domain or key: 404', async () => {
