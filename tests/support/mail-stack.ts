@@ -122,6 +122,8 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
     daemons.push(start('dovecot', 'dovecot', ['-F', '-c', join(ctx.dovecot.config_directory, 'dovecot.conf')]))
     await waitFor('Dovecot IMAP', () => listening(ports.imap), daemons)
     await waitFor('the SASL socket', () => existsSync(join(ctx.postfix.queue_directory, 'private/auth')), daemons)
+    const opendkim = await startOpenDkim(ctx)
+    if (opendkim) daemons.push(opendkim)
     daemons.push(start('postfix', 'postfix', ['-c', ctx.postfix.config_directory, 'start-fg'], () => masterPid(ctx.postfix.queue_directory)))
     await waitFor('Postfix smtpd', async () => await listening(ports.smtp) && await listening(ports.submission), daemons)
   }
@@ -134,10 +136,9 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
 
 /**
  * OpenDKIM in the foreground (`-f`) from the conf the reconciler wrote, when it wrote one; resolves
- * once its milter socket exists. Postfix (not in the opendkim group here) must reach the socket, so
- * its folder and the socket are opened up after start.
+ * once its milter socket exists. Postfix is not in the opendkim group here, so the socket is opened up.
  */
-export async function startOpenDkim(ctx: MailstackContext): Promise<{ stop: () => Promise<void>, output: () => string } | undefined> {
+async function startOpenDkim(ctx: MailstackContext): Promise<Daemon | undefined> {
   const conf = join(ctx.opendkim.config_directory, 'opendkim.conf')
   if (!existsSync(conf)) return undefined
   mkdirSync(dirname(ctx.opendkim.socket_path), { recursive: true, mode: 0o755 })
@@ -151,5 +152,5 @@ export async function startOpenDkim(ctx: MailstackContext): Promise<{ stop: () =
     throw err
   }
   chmodSync(ctx.opendkim.socket_path, 0o777)
-  return { stop: () => stop(daemon), output: daemon.output }
+  return daemon
 }
