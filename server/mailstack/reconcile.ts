@@ -256,10 +256,10 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
   const secrets = secretsOf(ctx)
   const installed = COMPONENTS.filter(c => capabilities[c.name].installed)
   for (const c of installed) {
-    ctx.active[c.name] = c.wanted?.(ctx) ?? true
+    ctx.active[c.name] = (!c.optional || capabilities.postfix.installed) && (c.wanted?.(ctx) ?? true)
     ctx.binaries[c.name] = capabilities[c.name].binary ?? c.binary
   }
-  for (const c of COMPONENTS.filter(c => c.optional && capabilities[c.name].installed && !ctx.active[c.name])) {
+  for (const c of COMPONENTS.filter(c => c.optional && capabilities[c.name].installed && capabilities.postfix.installed && !ctx.active[c.name])) {
     report.notes.push(`${c.name}: turned off in the anti-spam settings: Postfix does not use it`)
   }
 
@@ -278,6 +278,12 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
   if (core.length && reconcileTls(ctx, input.certificate, report)) for (const c of core) reload.add(c)
   for (const component of COMPONENTS) {
     const files = rendered.filter(f => f.daemon === component.name)
+    // The optional components are Postfix's helpers: without Postfix nothing would use them.
+    if (component.optional && capabilities[component.name].installed && !capabilities.postfix.installed) {
+      report.notes.push(`${component.name}: skipped, Postfix is not installed`)
+      report.files.push(...files.map(f => ({ path: f.path, daemon: component.name, result: 'skipped' as const })))
+      continue
+    }
     if (!capabilities[component.name].installed) {
       const what = component.optional ? 'skipped (optional)' : 'its configuration was not written'
       report.notes.push(`${component.name} is not installed (no ${component.binary} on PATH): ${what}`)

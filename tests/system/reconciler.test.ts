@@ -260,7 +260,7 @@ describe('the capability gate', () => {
       expect(report.files.every(f => f.result === 'skipped')).toBe(true)
       expect(existsSync(join(root, 'etc/postfix'))).toBe(false)
       const status = (await api<Status>('/api/v1/reconcile/status')).body
-      expect(status.capabilities).toEqual({ postfix: { installed: false }, dovecot: { installed: false } })
+      expect(status.capabilities).toMatchObject({ postfix: { installed: false }, dovecot: { installed: false } })
     }
     finally {
       await server.stop()
