@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { aliasDestinations } from './alias'
+import { antispamSettingsFields, type AntispamSettingsRow, WHITELIST_KINDS, whitelistEntryProblem } from './antispam'
 import { displayName, domainName, emailAddress, id, localPart } from './common'
 import { LIMIT_KEYS, limitFields, type LimitKey } from './limits'
 import { mailstackSettingsFields, mailstackSettingsProblem, type MailstackSettingsRow } from './mailstack'
@@ -73,6 +74,47 @@ export const mailstackSettingsRow = v.pipe(
   }),
 )
 
+const storedAntispamFields = Object.fromEntries(Object.entries(antispamSettingsFields).map(([k, schema]) => [k, asStored(schema)])) as {
+  [K in keyof AntispamSettingsRow]: ReturnType<typeof asStored<(typeof antispamSettingsFields)[K]>>
+}
+
+export const antispamSettingsRow = v.strictObject({ id: v.literal(true), ...storedAntispamFields, updated_at: timestamp })
+
+// The renderer's own check (whitelistEntryProblem): a restored entry is one POST /antispam/whitelist would have stored.
+export const spamWhitelistRow = v.pipe(
+  v.strictObject({
+    id,
+    kind: v.picklist(WHITELIST_KINDS, `must be one of ${WHITELIST_KINDS.join(', ')}`),
+    value: text(320),
+    comment: v.pipe(text(200), v.check(s => s === s.trim(), 'must not start or end with blanks')),
+    created_at: timestamp,
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return
+    const problem = whitelistEntryProblem(dataset.value.kind, dataset.value.value)
+    if (problem) addIssue({ message: problem, path: [{ type: 'object', origin: 'value', input: dataset.value, key: 'value', value: dataset.value.value }] })
+  }),
+)
+
+const PEM_PRIVATE_KEY_RE = /^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]{40,8000}-----END PRIVATE KEY-----\n?$/
+const BASE64_RE = /^[A-Za-z0-9+/]{40,1400}={0,2}$/
+
+// Selector and key shapes as the database CHECKs have them; that the key pair belongs together is
+// checked on the server (server/services/backup/backup-archive.ts), where node:crypto can parse it.
+export const dkimKeyRow = v.strictObject({
+  id,
+  domain_id: id,
+  selector: v.pipe(v.string('must be a string'), v.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 of a-z, 0-9 and -, not starting or ending with -')),
+  algorithm: v.picklist(['rsa', 'ed25519'], 'must be rsa or ed25519'),
+  bits: v.picklist([256, 1024, 2048, 3072, 4096], 'must be 1024, 2048, 3072 or 4096 (256 for ed25519)'),
+  status: v.picklist(['active', 'published', 'retired'], 'must be active, published or retired'),
+  private_key: v.pipe(v.string('must be a string'), v.regex(PEM_PRIVATE_KEY_RE, 'must be a PKCS#8 PEM private key')),
+  public_key: v.pipe(v.string('must be a string'), v.regex(BASE64_RE, 'must be the base64 public key of the DNS record')),
+  created_at: timestamp,
+  activated_at: v.nullable(timestamp),
+  retired_at: v.nullable(timestamp),
+})
+
 export const domainRow = v.strictObject({
   id,
   name: asStored(domainName),
@@ -137,7 +179,7 @@ export const webhookRow = v.strictObject({
 })
 
 /**
- * In insert order (parents before children). webhook_deliveries is a transient outbox and never
+ * In insert order (parents before children; dkim_keys after domains). webhook_deliveries is a transient outbox and never
  * archived. Neither is certificates: its rows describe PEM files on this machine's disk (keys
  * included), which a restore on another machine would not have; a restore leaves that table alone.
  */
@@ -150,6 +192,9 @@ export const BACKUP_TABLES = {
   aliases: aliasRow,
   api_tokens: apiTokenRow,
   webhooks: webhookRow,
+  antispam_settings: antispamSettingsRow,
+  spam_whitelist: spamWhitelistRow,
+  dkim_keys: dkimKeyRow,
 }
 
 export type BackupTableName = keyof typeof BACKUP_TABLES
@@ -181,6 +226,10 @@ export const backupDocumentSchema = v.strictObject({
     aliases: v.array(aliasRow),
     api_tokens: v.array(apiTokenRow),
     webhooks: v.array(webhookRow),
+    // DKIM private keys are part of the backup: a restored server signs with the keys DNS publishes.
+    antispam_settings: v.pipe(v.array(antispamSettingsRow), v.length(1, 'must hold exactly one row')),
+    spam_whitelist: v.array(spamWhitelistRow),
+    dkim_keys: v.array(dkimKeyRow),
   }),
   files: v.strictObject({
     'config.env': configFile,

@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import type { BackupDocument, BackupTables } from '#shared/schemas/backup'
@@ -8,6 +9,14 @@ const VERSIONS = ['0001_core', '0002_mailbox_counts', '0003_security']
 const T = '2026-05-28T10:15:00.123456+00:00'
 const HASH = `{BLF-CRYPT}$2b$10$${'a'.repeat(53)}`
 const overrides = { smtp_enabled: null, require_tls: null, max_message_size: null, max_recipients: null, daily_send_limit: null, quota_mb: null }
+
+// Two real key pairs, so the archive check that a row's private key matches its public key has something to compare.
+const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+const ed = generateKeyPairSync('ed25519')
+const pem = (k: typeof rsa.privateKey) => k.export({ type: 'pkcs8', format: 'pem' }).toString()
+const spki = (k: typeof rsa.privateKey) => createPublicKey(k).export({ type: 'spki', format: 'der' })
+const RSA_PUBLIC = spki(rsa.privateKey).toString('base64')
+const ED_PUBLIC = spki(ed.privateKey).subarray(-32).toString('base64')
 
 function tables(): BackupTables {
   return {
@@ -24,6 +33,12 @@ function tables(): BackupTables {
     ],
     api_tokens: [{ id: 2, name: 'ci', token_hash: 'f'.repeat(64), prefix: 'bsmp_abcdef', created_at: T, last_used_at: null }],
     webhooks: [{ id: 1, url: 'https://hooks.example.com/x', secret: 'webhook-secret-123456', events: ['domain.created'], created_at: T, last_delivery_at: null, last_status: null, last_error: null }],
+    antispam_settings: [{ id: true, dnsbl_enabled: true, dnsbl_zones: ['zen.spamhaus.org=127.0.0.[2..11]'], greylist_enabled: true, greylist_delay: 300, greylist_max_age_days: 35, greylist_auto_whitelist: 5, spf_enabled: true, dmarc_enabled: true, clamav_enabled: false, spampd_enabled: true, updated_at: T }],
+    spam_whitelist: [{ id: 1, kind: 'cidr', value: '192.0.2.0/24', comment: 'partner', created_at: T }],
+    dkim_keys: [
+      { id: 1, domain_id: 1, selector: 'mail', algorithm: 'rsa', bits: 1024, status: 'active', private_key: pem(rsa.privateKey), public_key: RSA_PUBLIC, created_at: T, activated_at: T, retired_at: null },
+      { id: 2, domain_id: 1, selector: 'ed', algorithm: 'ed25519', bits: 256, status: 'published', private_key: pem(ed.privateKey), public_key: ED_PUBLIC, created_at: T, activated_at: null, retired_at: null },
+    ],
   }
 }
 
@@ -163,6 +178,24 @@ describe('backupArchive.validate', () => {
     }
     // The machine keeps its own JWT_SECRET, so an archive need not carry one.
     expect(() => backupArchive.validate(documentWith(d => (d.files['config.env'] = 'ADMIN_USER=\'admin\'\n')), VERSIONS)).not.toThrow()
+  })
+
+  it('refuses anti-spam and DKIM rows the API would refuse, and a DKIM private key that is not the published one\'s', () => {
+    const cases: [string, (d: BackupDocument) => void, RegExp][] = [
+      ['a /33 network', d => (d.tables.spam_whitelist[0]!.value = '10.0.0.0/33'), /tables\.spam_whitelist\.0\.value: the prefix length must be at most 32/],
+      ['a zone with a newline', d => (d.tables.antispam_settings[0]!.dnsbl_zones = ['zen.spamhaus.org\nrelayhost = x']), /tables\.antispam_settings\.0\.dnsbl_zones/],
+      ['a selector with a path', d => (d.tables.dkim_keys[0]!.selector = '../x'), /tables\.dkim_keys\.0\.selector/],
+      ['a key of another domain', d => (d.tables.dkim_keys[0]!.domain_id = 99), /tables\.dkim_keys\.0\.domain_id: domain 99 is not among/],
+      ['a swapped private key', d => (d.tables.dkim_keys[0]!.private_key = pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey)), /tables\.dkim_keys\.0\.private_key: does not belong to the public key/],
+      ['an Ed25519 key filed as RSA', d => Object.assign(d.tables.dkim_keys[1]!, { algorithm: 'rsa', bits: 1024 }), /tables\.dkim_keys\.1\.private_key: is a ed25519 key, not rsa/],
+      ['two active keys for one domain', d => void Object.assign(d.tables.dkim_keys[1]!, { algorithm: 'rsa', status: 'active' }), /tables\.dkim_keys/],
+    ]
+    for (const [what, change, detail] of cases) {
+      const err = refusal(documentWith(change))
+      expect([err.status, err.code], what).toEqual([400, 'VALIDATION_FAILED'])
+      expect(err.detail, what).toMatch(detail)
+    }
+    expect(() => backupArchive.validate(documentWith(), VERSIONS)).not.toThrow()
   })
 
   it('checks rows with the API\'s own schemas and cross-field rules', () => {

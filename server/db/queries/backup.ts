@@ -3,7 +3,7 @@ import { BACKUP_TABLE_NAMES, backupColumns, type BackupTableName, type BackupTab
 import { useDb } from '#server/db/use'
 
 // Tables whose `id` is an identity column: after a restore their sequences continue above the restored ids.
-const IDENTITY_TABLES = ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webhooks'] as const
+const IDENTITY_TABLES = ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webhooks', 'spam_whitelist', 'dkim_keys'] as const
 // Emptied with the archived tables but never archived: pending deliveries for webhooks that are about to be replaced,
 // and the policy daemon's daily send counters (operational data; they reference the mailboxes being replaced).
 const TRANSIENT_TABLES = ['webhook_deliveries', 'policyd_counters'] as const

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { promisify } from 'node:util'
 import { gunzip, gzip } from 'node:zlib'
 import * as v from 'valibot'
@@ -98,19 +98,46 @@ function assertUnique<T>(table: string, rows: T[], column: string, key: (row: T)
 
 /** What the unique keys and foreign keys of the schema would refuse, found before the database is touched. */
 function checkIntegrity(tables: BackupTables): void {
-  for (const name of ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webhooks'] as const) {
+  for (const name of ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webhooks', 'spam_whitelist', 'dkim_keys'] as const) {
     assertUnique(name, tables[name] as { id: number }[], 'id', row => String(row.id))
   }
   assertUnique('domains', tables.domains, 'name', row => row.name)
   assertUnique('mailboxes', tables.mailboxes, 'username', row => `${row.domain_id}/${row.username}`)
   assertUnique('aliases', tables.aliases, 'local_part', row => `${row.domain_id}/${row.local_part}`)
   assertUnique('api_tokens', tables.api_tokens, 'token_hash', row => row.token_hash)
+  assertUnique('spam_whitelist', tables.spam_whitelist, 'value', row => `${row.kind}/${row.value}`)
+  assertUnique('dkim_keys', tables.dkim_keys, 'selector', row => `${row.domain_id}/${row.selector}`)
+  assertUnique('dkim_keys', tables.dkim_keys.filter(k => k.status === 'active'), 'status', row => `${row.domain_id}/${row.algorithm}`)
   const domainIds = new Set(tables.domains.map(d => d.id))
-  for (const name of ['mailboxes', 'aliases'] as const) {
+  for (const name of ['mailboxes', 'aliases', 'dkim_keys'] as const) {
     tables[name].forEach((row, index) => {
       if (!domainIds.has(row.domain_id)) throw refused(`tables.${name}.${index}.domain_id: domain ${row.domain_id} is not among the archive's domains`)
     })
   }
+  tables.dkim_keys.forEach((row, index) => {
+    const problem = dkimKeyPairProblem(row)
+    if (problem) throw refused(`tables.dkim_keys.${index}.private_key: ${problem}`)
+  })
+}
+
+/**
+ * A DKIM row's private key must parse, be of its algorithm and size, and be the key of its public
+ * half: a tampered archive must not make the server sign with a key DNS does not publish.
+ */
+function dkimKeyPairProblem(row: BackupTables['dkim_keys'][number]): string | undefined {
+  let key: KeyObject
+  try {
+    key = createPrivateKey(row.private_key)
+  }
+  catch {
+    return 'is not a private key node:crypto can read'
+  }
+  if (key.asymmetricKeyType !== row.algorithm) return `is a ${key.asymmetricKeyType} key, not ${row.algorithm}`
+  if (row.algorithm === 'rsa' && key.asymmetricKeyDetails?.modulusLength !== row.bits) return `has ${key.asymmetricKeyDetails?.modulusLength} bits, not ${row.bits}`
+  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' })
+  // RSA records carry the whole SubjectPublicKeyInfo; Ed25519 ones the raw 32 bytes at its end (RFC 8463).
+  const published = row.algorithm === 'rsa' ? spki : spki.subarray(spki.length - 32)
+  return published.toString('base64') === row.public_key ? undefined : 'does not belong to the public key the row publishes'
 }
 
 /**
