@@ -25,10 +25,10 @@ describe('the anti-spam tab in Chromium', () => {
   it('shows the server\'s message on the zones field, and a zone edit persists after a reload', async () => {
     d.expected.push(/status of 400 .*\/api\/v1\/config\/antispam$/)
     const form = d.w.page.getByTestId('dnsbl-form')
-    await form.getByLabel('Blocklist zones').fill('zen.spamhaus.org\nbad zone.example')
+    await form.getByLabel('Blocklist zones').fill('zen.spamhaus.org\nbl_bad.example')
     await form.getByRole('button', { name: 'Save DNSBL' }).click()
     await form.getByText('must be a DNS zone such as zen.spamhaus.org', { exact: false }).waitFor()
-    expect((await read<AntispamConfig>('/api/v1/config/antispam')).dnsbl_zones).not.toContain('bad zone.example')
+    expect((await read<AntispamConfig>('/api/v1/config/antispam')).dnsbl_zones).not.toContain('bl_bad.example')
 
     await form.getByLabel('Blocklist zones').fill('zen.spamhaus.org\n\nbl.spamcop.net ')
     await form.getByRole('button', { name: 'Save DNSBL' }).click()
@@ -66,6 +66,10 @@ describe('the anti-spam tab in Chromium', () => {
     await form.getByLabel('Value').fill('198.51.100.0/24')
     await form.getByRole('button', { name: 'Add to whitelist' }).click()
     await whitelistRow('198.51.100.0/24').waitFor()
+    d.expected.push(/status of 409 .*\/api\/v1\/antispam\/whitelist$/)
+    await form.getByLabel('Value').fill('198.51.100.0/24')
+    await form.getByRole('button', { name: 'Add to whitelist' }).click()
+    await form.getByText('That entry is already on the anti-spam whitelist.').waitFor()
     await d.w.screenshot('antispam')
 
     await whitelistRow('192.0.2.10').getByRole('button', { name: 'Delete 192.0.2.10' }).click()
