@@ -122,6 +122,8 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
     daemons.push(start('dovecot', 'dovecot', ['-F', '-c', join(ctx.dovecot.config_directory, 'dovecot.conf')]))
     await waitFor('Dovecot IMAP', () => listening(ports.imap), daemons)
     await waitFor('the SASL socket', () => existsSync(join(ctx.postfix.queue_directory, 'private/auth')), daemons)
+    const opendkim = await startOpenDkim(ctx)
+    if (opendkim) daemons.push(opendkim)
     daemons.push(start('postfix', 'postfix', ['-c', ctx.postfix.config_directory, 'start-fg'], () => masterPid(ctx.postfix.queue_directory)))
     await waitFor('Postfix smtpd', async () => await listening(ports.smtp) && await listening(ports.submission), daemons)
   }
@@ -130,4 +132,25 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
     throw new Error(`${(err as Error).message}\n${daemons.map(d => `${d.name}: ${d.output()}`).join('\n')}\n${logs()}`)
   }
   return { logs, stop: stopAll }
+}
+
+/**
+ * OpenDKIM in the foreground (`-f`) from the conf the reconciler wrote, when it wrote one; resolves
+ * once its milter socket exists. Postfix is not in the opendkim group here, so the socket is opened up.
+ */
+async function startOpenDkim(ctx: MailstackContext): Promise<Daemon | undefined> {
+  const conf = join(ctx.opendkim.config_directory, 'opendkim.conf')
+  if (!existsSync(conf)) return undefined
+  mkdirSync(dirname(ctx.opendkim.socket_path), { recursive: true, mode: 0o755 })
+  await exec('chown', ['opendkim:opendkim', dirname(ctx.opendkim.socket_path)])
+  const daemon = start('opendkim', 'opendkim', ['-f', '-x', conf])
+  try {
+    await waitFor('the OpenDKIM socket', () => existsSync(ctx.opendkim.socket_path), [daemon])
+  }
+  catch (err) {
+    await stop(daemon)
+    throw err
+  }
+  chmodSync(ctx.opendkim.socket_path, 0o777)
+  return daemon
 }
