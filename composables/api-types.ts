@@ -11,6 +11,8 @@ import type { Webhook as WebhookRecord } from '#shared/types/webhooks'
 import type { Serialized } from '#shared/types/wire'
 
 export type { ListEnvelope as ListResponse, MessageResponse } from '#shared/types/list'
+export type { AntispamConfig, AntispamFeatureState, WhitelistEntry, WhitelistKind } from '#shared/types/antispam'
+export type { DkimAlgorithm, DkimKey, DkimKeyStatus } from '#shared/types/dkim'
 export type { LimitOverrides } from '#shared/schemas/limits'
 export type { EffectiveLimits } from '#shared/types/directory'
 
