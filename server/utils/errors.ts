@@ -20,9 +20,9 @@ export interface ErrorEnvelope {
 }
 
 /** Entity names as they appear in codes: `DOMAIN` → DOMAIN_NOT_FOUND / DOMAIN_EXISTS. */
-export type Entity = 'DOMAIN' | 'MAILBOX' | 'ALIAS' | 'TOKEN' | 'WEBHOOK' | 'ROUTE'
+export type Entity = 'DOMAIN' | 'MAILBOX' | 'ALIAS' | 'TOKEN' | 'WEBHOOK' | 'ROUTE' | 'WHITELIST_ENTRY'
 
-const label = (entity: Entity) => entity.charAt(0) + entity.slice(1).toLowerCase()
+const label = (entity: Entity) => entity.charAt(0) + entity.slice(1).toLowerCase().replaceAll('_', ' ')
 
 export const apiErrors = {
   validation: (detail: string) => new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', detail),
@@ -56,6 +56,7 @@ const UNIQUE_CONSTRAINTS: Record<string, [Entity, string]> = {
   domains_name_key: ['DOMAIN', 'A domain with that name already exists.'],
   mailboxes_domain_id_username_key: ['MAILBOX', 'A mailbox with that address already exists.'],
   aliases_domain_id_local_part_key: ['ALIAS', 'An alias with that source address already exists.'],
+  spam_whitelist_kind_value_key: ['WHITELIST_ENTRY', 'That entry is already on the anti-spam whitelist.'],
 }
 
 const FOREIGN_KEYS: Record<string, Entity> = {
