@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 
 const exec = promisify(execFile)
@@ -67,4 +67,27 @@ export function signalPidFile(file: string, signal: NodeJS.Signals, name: string
   const pid = pidFrom(file)
   if (pid === undefined || !alive(pid)) throw new Error(`${name} is not running (no live pid in ${file})`)
   process.kill(pid, signal)
+}
+
+/** The command line a live process was started with (Linux /proc), or undefined. */
+export function commandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+  }
+  catch {
+    return undefined
+  }
+}
+
+const systemdRunning = (): boolean => existsSync('/run/systemd/system')
+
+/**
+ * A daemon whose options are read only at start: restarted through systemd where it runs (enabled
+ * first, so it also comes back after a reboot: RHEL does not enable packaged services, changelog
+ * Build 051); elsewhere the caller gets a note that a restart is needed, never a silent no-op.
+ */
+export async function restartService(unit: string, why: string): Promise<string | void> {
+  if (!systemdRunning()) return `${why}: restart ${unit} to apply (no systemd here to do it)`
+  await check('systemctl', ['enable', unit], `systemctl enable ${unit}`)
+  await check('systemctl', ['reload-or-restart', unit], `systemctl reload-or-restart ${unit}`)
 }

@@ -205,7 +205,8 @@ async function reloadComponent(component: MailComponent, ctx: MailstackContext, 
       report.reloads.push({ daemon, result: 'not-running' })
       return
     }
-    await tools.reload(ctx)
+    const note = await tools.reload(ctx)
+    if (note) report.notes.push(`${daemon}: ${note}`)
     report.reloads.push({ daemon, result: 'reloaded' })
   }
   catch (err) {

@@ -1,6 +1,11 @@
+import { clamsmtp } from './clamsmtp'
 import { dovecot } from './dovecot'
 import { opendkim } from './opendkim'
+import { opendmarc } from './opendmarc'
+import { policydSpf } from './policyd-spf'
 import { postfix } from './postfix'
+import { postgrey } from './postgrey'
+import { spampd } from './spampd'
 import type { MailComponent } from './types'
 import type { MailComponentName } from '#shared/types/mailstack'
 
@@ -8,6 +13,6 @@ import type { MailComponentName } from '#shared/types/mailstack'
  * Every component, in reconcile order: the helpers Postfix talks to come before Postfix, so a
  * milter socket or policy service exists by the time Postfix is reloaded to use it.
  */
-export const COMPONENTS: MailComponent[] = [dovecot, opendkim, postfix]
+export const COMPONENTS: MailComponent[] = [dovecot, opendkim, opendmarc, policydSpf, postgrey, spampd, clamsmtp, postfix]
 
 export const componentByName = (name: MailComponentName): MailComponent | undefined => COMPONENTS.find(c => c.name === name)

@@ -26,8 +26,11 @@ export interface DaemonTools {
   /** Validates a folder holding the component's complete staged files; returns the checker's warnings. */
   validate: (stageDir: string, ctx: MailstackContext) => Promise<string[]>
   running: (ctx: MailstackContext) => Promise<boolean>
-  /** Makes the running daemon re-read its files (new listeners, maps, keys, whitelists). */
-  reload: (ctx: MailstackContext) => Promise<void>
+  /**
+   * Makes the running daemon re-read its files (new listeners, maps, keys, whitelists). May return a
+   * note for the report (e.g. that a changed option needs a restart the panel could not do here).
+   */
+  reload: (ctx: MailstackContext) => Promise<string | void>
 }
 
 /**
