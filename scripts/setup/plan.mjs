@@ -7,9 +7,13 @@ import { osRelease } from '../../lib/os-release.mjs'
 import { pgHba } from './pg-hba.mjs'
 import { SetupError, validate } from './validate.mjs'
 
+// The mail authentication and anti-spam helpers come with the core (issue 11): OpenDKIM signs,
+// OpenDMARC and policyd-spf judge inbound mail, postgrey greylists. ClamAV and spampd stay the admin's choice.
 export const PACKAGES = {
-  debian: ['postfix', 'postfix-pgsql', 'dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'postgresql', 'openssl'],
-  rhel: ['postfix', 'postfix-pgsql', 'dovecot', 'dovecot-pgsql', 'postgresql-server', 'openssl'],
+  debian: ['postfix', 'postfix-pgsql', 'dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'postgresql', 'openssl',
+    'opendkim', 'opendkim-tools', 'opendmarc', 'postfix-policyd-spf-python', 'postgrey'],
+  rhel: ['postfix', 'postfix-pgsql', 'dovecot', 'dovecot-pgsql', 'postgresql-server', 'openssl',
+    'opendkim', 'opendkim-tools', 'opendmarc', 'pypolicyd-spf', 'postgrey'],
 }
 export const EPEL = 'epel-release'
 export const SERVICES = ['postgresql', 'postfix', 'dovecot']

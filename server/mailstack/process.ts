@@ -86,6 +86,7 @@ const systemdRunning = (): boolean => existsSync('/run/systemd/system')
  * first, so it also comes back after a reboot: RHEL does not enable packaged services, changelog
  * Build 051); elsewhere the caller gets a note that a restart is needed, never a silent no-op.
  */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- most reloads return nothing; a note is the exception
 export async function restartService(unit: string, why: string): Promise<string | void> {
   if (!systemdRunning()) return `${why}: restart ${unit} to apply (no systemd here to do it)`
   await check('systemctl', ['enable', unit], `systemctl enable ${unit}`)

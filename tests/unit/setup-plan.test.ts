@@ -123,9 +123,10 @@ const DEBIAN_INSTALL = [
   ['debconf-set-selections', PRESEED],
   ['apt-get', 'update'],
   ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '--no-install-recommends',
-    'postfix', 'postfix-pgsql', 'dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'postgresql', 'openssl'],
+    'postfix', 'postfix-pgsql', 'dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'postgresql', 'openssl',
+    'opendkim', 'opendkim-tools', 'opendmarc', 'postfix-policyd-spf-python', 'postgrey'],
 ]
-const RHEL_PACKAGES = ['postfix', 'postfix-pgsql', 'dovecot', 'dovecot-pgsql', 'postgresql-server', 'openssl']
+const RHEL_PACKAGES = ['postfix', 'postfix-pgsql', 'dovecot', 'dovecot-pgsql', 'postgresql-server', 'openssl', 'opendkim', 'opendkim-tools', 'opendmarc', 'pypolicyd-spf', 'postgrey']
 
 describe('osRelease.parse and family', () => {
   it.each([

@@ -16,6 +16,7 @@ function renderedOptions(ctx: MailstackContext): string[] {
  * postgrey re-reads its whitelists on SIGHUP, but takes delay, max age and the listen address only
  * at start: when the running process was started with other options, it must be restarted.
  */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- most reloads return nothing; a note is the exception
 async function reload(ctx: MailstackContext): Promise<string | void> {
   const pid = pidFrom(ctx.postgrey.pid_file)
   const running = pid === undefined ? undefined : commandLine(pid)

@@ -30,6 +30,7 @@ export interface DaemonTools {
    * Makes the running daemon re-read its files (new listeners, maps, keys, whitelists). May return a
    * note for the report (e.g. that a changed option needs a restart the panel could not do here).
    */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- most reloads return nothing; a note is the exception
   reload: (ctx: MailstackContext) => Promise<string | void>
 }
 
