@@ -265,7 +265,7 @@ describe('refusals and the launcher', () => {
     expect(res.code, res.stderr).toBe(0)
     expect(res.stdout).toContain('AlmaLinux 9.4 (Seafoam Ocelot) (rhel family)')
     expect(res.stdout).toContain('      dnf install -y epel-release\n')
-    expect(res.stdout).toContain('      dnf install -y postfix postfix-pgsql dovecot dovecot-pgsql postgresql-server openssl\n')
+    expect(res.stdout).toContain('      dnf install -y postfix postfix-pgsql dovecot dovecot-pgsql postgresql-server openssl opendkim opendkim-tools opendmarc pypolicyd-spf postgrey\n')
     expect(res.stdout).toContain('      postgresql-setup --initdb\n')
     expect(res.stdout).not.toMatch(/apt-get|dpkg|debconf/)
     expect(res.stdout).toContain('Dry run: nothing was changed.')
