@@ -96,7 +96,8 @@ describe('the reconciler against real Postfix and Dovecot', () => {
     const [dovecotBefore, postfixBefore] = [dovecotReloads(), postfixReloads()]
     const report = await reconcileNow()
     expect(report).toMatchObject({ ok: true, changed: false, reloads: [], errors: [] })
-    expect(report.files.every(f => f.result === 'unchanged')).toBe(true)
+    // Components whose binary this machine lacks report their files as skipped, never written.
+    expect(report.files.filter(f => f.result !== 'unchanged' && f.result !== 'skipped')).toEqual([])
     expect(allFiles().map(fingerprint)).toEqual(before)
     expect([dovecotReloads(), postfixReloads()]).toEqual([dovecotBefore, postfixBefore])
   })
