@@ -37,15 +37,22 @@ export interface SmtpMessage {
   auth?: { user: string, password: string }
   /** STARTTLS before AUTH; default: when authenticating. */
   tls?: boolean
+  /** More header lines (`From: <x@y>` replaces swaks' own From:). */
+  headers?: string[]
+  /** The server's address (default 127.0.0.1) and the client's (default: a fresh loopback one). */
+  host?: string
+  source?: string
+  /** Runs the client inside this network (see netns.ts) instead of this namespace. */
+  network?: { command: (cmd: string, args: string[]) => [string, string[]] }
 }
 
 /** swaks: one message; code 0 = accepted (250 after DATA). */
 export function sendMail(msg: SmtpMessage): Promise<ClientResult> {
-  const args = ['--server', `127.0.0.1:${msg.port}`, '--local-interface', loopbackSource(), '--helo', 'client.e2e.test', '--from', msg.from, '--to', [msg.to].flat().join(','),
-    '--header', `Subject: ${msg.subject}`, '--body', msg.body ?? `body of ${msg.subject}`, '--timeout', '15']
+  const args = ['--server', `${msg.host ?? '127.0.0.1'}:${msg.port}`, '--local-interface', msg.source ?? loopbackSource(), '--helo', 'client.e2e.test', '--from', msg.from, '--to', [msg.to].flat().join(','),
+    '--header', `Subject: ${msg.subject}`, ...(msg.headers ?? []).flatMap(h => ['--header', h]), '--body', msg.body ?? `body of ${msg.subject}`, '--timeout', '15']
   if (msg.tls ?? msg.auth !== undefined) args.push('--tls')
   if (msg.auth) args.push('--auth', 'PLAIN', '--auth-user', msg.auth.user, '--auth-password', msg.auth.password)
-  return run('swaks', args)
+  return run(...(msg.network?.command('swaks', args) ?? ['swaks', args] as [string, string[]]))
 }
 
 // A tiny imaplib driver: STARTTLS (the test certificate is self-signed), logs in, lists folders with their flags, reads INBOX subjects; prints JSON.
@@ -84,4 +91,28 @@ export async function imapView(port: number, user: string, password: string): Pr
   const res = await run('python3', ['-c', IMAP_SCRIPT, String(port), user, password, loopbackSource()])
   if (res.code !== 0) throw new Error(`imap client failed (${res.code}): ${res.output}`)
   return JSON.parse(res.output) as ImapView
+}
+
+// The whole newest INBOX message with this subject (STARTTLS, self-signed), polling until it arrives.
+const FETCH_SCRIPT = `
+import imaplib, ssl, sys, time
+port, user, password, subject, tries = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+for _ in range(tries):
+    m = imaplib.IMAP4('127.0.0.1', port); m.starttls(ssl._create_unverified_context()); m.login(user, password); m.select('INBOX', readonly=True)
+    ids = m.search(None, 'SUBJECT', subject)[1][0].split()
+    if ids:
+        sys.stdout.buffer.write(m.fetch(ids[-1], '(BODY.PEEK[])')[1][0][1]); sys.exit(0)
+    m.logout(); time.sleep(0.1)
+sys.exit(3)
+`
+
+/** The raw message (latin1) once it is in the INBOX, or undefined after about `waitMs`. */
+export async function fetchMessage(port: number, user: string, password: string, subject: string, waitMs = 10_000): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    execFile('python3', ['-c', FETCH_SCRIPT, String(port), user, password, subject, String(Math.ceil(waitMs / 100))], { encoding: 'buffer', maxBuffer: 1 << 24, timeout: waitMs + 20_000 }, (err, stdout, stderr) => {
+      if (!err) resolve(stdout.toString('latin1'))
+      else if (err.code === 3) resolve(undefined)
+      else reject(new Error(`imap fetch failed: ${err.message}\n${stderr.toString()}`))
+    })
+  })
 }

@@ -21,13 +21,21 @@ interface Daemon {
   pid: () => number | undefined
 }
 
-function start(name: string, cmd: string, args: string[], pid?: () => number | undefined): Daemon {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * With a resolv.conf, the daemon starts in a mount namespace of its own with that file bound over
+ * /etc/resolv.conf: it (and what it spawns) resolves through the test's DNS stub, nothing else does.
+ * unshare and sh exec, so the child's pid is the daemon's.
+ */
+function start(name: string, cmd: string, args: string[], opts: { pid?: () => number | undefined, resolvConf?: string } = {}): Daemon {
+  const [file, argv] = opts.resolvConf
+    ? ['unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', opts.resolvConf, cmd, ...args]]
+    : [cmd, args]
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (d: Buffer) => (output += d))
   child.stderr!.on('data', (d: Buffer) => (output += d))
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
-  return { name, child, exited, output: () => output, pid: pid ?? (() => child.pid) }
+  return { name, child, exited, output: () => output, pid: opts.pid ?? (() => child.pid) }
 }
 
 function signal(pid: number | undefined, sig: NodeJS.Signals): void {
@@ -57,9 +65,9 @@ function masterPid(queueDirectory: string): number | undefined {
   }
 }
 
-function listening(port: number): Promise<boolean> {
+function listening(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1')
+    const s = connect(port, host)
     s.once('connect', () => s.end(() => resolve(true)))
     s.once('error', () => resolve(false))
   })
@@ -79,6 +87,18 @@ export interface MailStackPorts {
   smtp: number
   submission: number
   imap: number
+  /** Where smtpd listens on smtp and submission (default 127.0.0.1). */
+  host?: string
+}
+
+/** The anti-spam helpers a test can run beside Postfix (OpenDKIM always runs when configured). */
+export type MailHelper = 'opendmarc' | 'postgrey'
+
+export interface MailStackOptions {
+  /** See start(): every daemon resolves through this file's name server. */
+  resolvConf?: string
+  /** Off by default: a running postgrey would greylist the other suites' inbound mail. */
+  helpers?: MailHelper[]
 }
 
 export interface RunningMailStack {
@@ -90,7 +110,7 @@ export interface RunningMailStack {
  * Starts Dovecot then Postfix in the foreground from the configuration the panel's reconciler wrote
  * under the scratch root, after creating the runtime folders a package install would create.
  */
-export async function startMailStack(ctx: MailstackContext, ports: MailStackPorts): Promise<RunningMailStack> {
+export async function startMailStack(ctx: MailstackContext, ports: MailStackPorts, opts: MailStackOptions = {}): Promise<RunningMailStack> {
   // Dovecot and Postfix refuse sockets and maps under folders others cannot traverse.
   chmodSync(ctx.root, 0o755)
   for (const dir of [ctx.postfix.queue_directory, ctx.postfix.data_directory, ctx.dovecot.base_dir, ctx.dovecot.state_dir,
@@ -119,13 +139,19 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
     for (const d of daemons.reverse()) await stop(d)
   }
   try {
+    const { resolvConf } = opts
     daemons.push(start('dovecot', 'dovecot', ['-F', '-c', join(ctx.dovecot.config_directory, 'dovecot.conf')]))
     await waitFor('Dovecot IMAP', () => listening(ports.imap), daemons)
     await waitFor('the SASL socket', () => existsSync(join(ctx.postfix.queue_directory, 'private/auth')), daemons)
-    const opendkim = await startOpenDkim(ctx)
-    if (opendkim) daemons.push(opendkim)
-    daemons.push(start('postfix', 'postfix', ['-c', ctx.postfix.config_directory, 'start-fg'], () => masterPid(ctx.postfix.queue_directory)))
-    await waitFor('Postfix smtpd', async () => await listening(ports.smtp) && await listening(ports.submission), daemons)
+    const milter = (name: string, binary: string, conf: string, socket: string) => startMilter(ctx, { name, args: [binary, '-f', binary === 'opendkim' ? '-x' : '-c', conf], socket, resolvConf })
+    const opendkimConf = join(ctx.opendkim.config_directory, 'opendkim.conf')
+    if (existsSync(opendkimConf)) daemons.push(await milter('opendkim', 'opendkim', opendkimConf, ctx.opendkim.socket_path))
+    if (opts.helpers?.includes('opendmarc')) {
+      daemons.push(await milter('opendmarc', 'opendmarc', join(ctx.opendmarc.config_directory, 'opendmarc.conf'), ctx.opendmarc.socket_path))
+    }
+    if (opts.helpers?.includes('postgrey')) daemons.push(await startPostgrey(ctx, resolvConf))
+    daemons.push(start('postfix', 'postfix', ['-c', ctx.postfix.config_directory, 'start-fg'], { pid: () => masterPid(ctx.postfix.queue_directory), resolvConf }))
+    await waitFor('Postfix smtpd', async () => await listening(ports.smtp, ports.host) && await listening(ports.submission, ports.host), daemons)
   }
   catch (err) {
     await stopAll()
@@ -135,22 +161,42 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
 }
 
 /**
- * OpenDKIM in the foreground (`-f`) from the conf the reconciler wrote, when it wrote one; resolves
- * once its milter socket exists. Postfix is not in the opendkim group here, so the socket is opened up.
+ * OpenDKIM or OpenDMARC in the foreground (`-f`) from the conf the reconciler wrote; resolves once its
+ * milter socket exists. Postfix is not in the milter's group here, so the socket is opened up.
  */
-async function startOpenDkim(ctx: MailstackContext): Promise<Daemon | undefined> {
-  const conf = join(ctx.opendkim.config_directory, 'opendkim.conf')
-  if (!existsSync(conf)) return undefined
-  mkdirSync(dirname(ctx.opendkim.socket_path), { recursive: true, mode: 0o755 })
-  await exec('chown', ['opendkim:opendkim', dirname(ctx.opendkim.socket_path)])
-  const daemon = start('opendkim', 'opendkim', ['-f', '-x', conf])
+async function startMilter(ctx: MailstackContext, m: { name: string, args: string[], socket: string, resolvConf?: string }): Promise<Daemon> {
+  if (!existsSync(m.args.at(-1)!)) throw new Error(`${m.name}: the reconciler wrote no ${m.args.at(-1)}`)
+  mkdirSync(dirname(m.socket), { recursive: true, mode: 0o755 })
+  await exec('chown', [`${m.name}:${m.name}`, dirname(m.socket)])
+  const daemon = start(m.name, m.args[0]!, m.args.slice(1), { resolvConf: m.resolvConf })
   try {
-    await waitFor('the OpenDKIM socket', () => existsSync(ctx.opendkim.socket_path), [daemon])
+    await waitFor(`the ${m.name} socket`, () => existsSync(m.socket), [daemon])
   }
   catch (err) {
     await stop(daemon)
     throw err
   }
-  chmodSync(ctx.opendkim.socket_path, 0o777)
+  chmodSync(m.socket, 0o777)
+  return daemon
+}
+
+/** postgrey in the foreground with the options of the postgrey.env the reconciler wrote. */
+async function startPostgrey(ctx: MailstackContext, resolvConf?: string): Promise<Daemon> {
+  const env = readFileSync(join(ctx.postgrey.config_directory, 'postgrey.env'), 'utf8')
+  const options = /^POSTGREY_OPTS="([^"]*)"$/m.exec(env)?.[1]?.split(' ').filter(Boolean)
+  if (!options) throw new Error(`postgrey.env has no POSTGREY_OPTS:\n${env}`)
+  for (const dir of [ctx.postgrey.db_directory, dirname(ctx.postgrey.pid_file)]) {
+    mkdirSync(dir, { recursive: true, mode: 0o755 })
+    await exec('chown', ['postgrey:postgrey', dir])
+  }
+  const [host, port] = [ctx.postgrey.listen.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(ctx.postgrey.listen)![1])]
+  const daemon = start('postgrey', 'postgrey', options, { resolvConf })
+  try {
+    await waitFor('postgrey', () => listening(port, host), [daemon])
+  }
+  catch (err) {
+    await stop(daemon)
+    throw err
+  }
   return daemon
 }

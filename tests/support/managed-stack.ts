@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { mailstackContext, type MailstackContext } from '#server/mailstack/context'
 import { resolvePaths } from '#server/utils/config'
 import { api as apiAt, type ApiResponse, type RequestOptions } from './client'
-import { startMailStack, type MailStackPorts, type RunningMailStack } from './mail-stack'
+import { startMailStack, type MailStackOptions, type MailStackPorts, type RunningMailStack } from './mail-stack'
 import { installWithSetup } from './installer'
 import { freePort, freePorts, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
 
@@ -16,7 +16,7 @@ export interface ManagedStack {
   /** The panel role's password, which Postfix's maps and Dovecot's SQL file carry. */
   dbPassword: string
   api: <T = Record<string, unknown>>(path: string, opts?: RequestOptions) => Promise<ApiResponse<T>>
-  ports: MailStackPorts & { imaps: number, submissionPlain: number, policyd: number }
+  ports: MailStackPorts & { imaps: number, submissionPlain: number, policyd: number, greylist: number }
   /** The paths the panel renders to (the same context its reconciler builds). */
   ctx: MailstackContext
   daemons?: RunningMailStack
@@ -37,13 +37,23 @@ export async function waitForRun(api: Api, trigger: string): Promise<{ ok: boole
   }
 }
 
+export interface ManagedStackOptions extends MailStackOptions {
+  startDaemons?: boolean
+  env?: Record<string, string>
+  /**
+   * An address of this machine (e.g. the host end of a veth pair) that smtpd listens on for ports 25
+   * and 587 instead of 127.0.0.1, so clients in another network namespace reach it.
+   */
+  smtpHost?: string
+}
+
 /**
  * Installs the panel into a scratch root with the project's own installer (its own database role,
  * config.env, day-0 certificate), starts it, moves the mail stack to loopback high ports over the
  * API, lets the reconciler write the files, then (unless `startDaemons: false`) starts Dovecot and
  * Postfix from them.
  */
-export async function startManagedStack(opts: { startDaemons?: boolean, env?: Record<string, string> } = {}): Promise<ManagedStack> {
+export async function startManagedStack(opts: ManagedStackOptions = {}): Promise<ManagedStack> {
   const root = mkdtempSync(join(tmpdir(), 'mailpanel-e2e-'))
   const cleanup: (() => Promise<void> | void)[] = [() => removeRoot(root)]
   const stop = async () => {
@@ -59,16 +69,18 @@ export async function startManagedStack(opts: { startDaemons?: boolean, env?: Re
     cleanup.push(server.stop)
     await raiseRateLimits(server.url)
     const api = <T = Record<string, unknown>>(path: string, o: RequestOptions = {}) => apiAt<T>(path, { ...o, baseUrl: server.url })
-    const [smtp, submission, imap, imaps, submissionPlain] = await freePorts(5)
-    const ports = { smtp: smtp!, submission: submission!, imap: imap!, imaps: imaps!, submissionPlain: submissionPlain!, policyd: policydPort }
+    const [smtp, submission, imap, imaps, submissionPlain, greylist] = await freePorts(6)
+    const host = opts.smtpHost ?? '127.0.0.1'
+    const ports = { smtp: smtp!, submission: submission!, imap: imap!, imaps: imaps!, submissionPlain: submissionPlain!, policyd: policydPort, greylist: greylist!, host }
     const settings = {
-      smtp_listen: `127.0.0.1:${ports.smtp}`,
-      submission_listen: `127.0.0.1:${ports.submission}`,
+      smtp_listen: `${host}:${ports.smtp}`,
+      submission_listen: `${host}:${ports.submission}`,
       submission_plain_listen: `127.0.0.1:${ports.submissionPlain}`,
       imap_listen: '127.0.0.1',
       imap_port: ports.imap,
       imaps_port: ports.imaps,
-      inet_interfaces: 'loopback-only',
+      greylist_listen: `127.0.0.1:${ports.greylist}`,
+      inet_interfaces: opts.smtpHost ? `127.0.0.1, ${opts.smtpHost}` : 'loopback-only',
       inet_protocols: 'ipv4',
       auth_failure_delay: 0,
     }
@@ -89,10 +101,11 @@ export async function startManagedStack(opts: { startDaemons?: boolean, env?: Re
       inetInterfaces: settings.inet_interfaces,
       inetProtocols: settings.inet_protocols,
       authFailureDelaySeconds: 0,
+      greylistListen: settings.greylist_listen,
     })
     const stack: ManagedStack = { server, api, ports, ctx, stop, dbPassword: decodeURIComponent(new URL(databaseUrl).password) }
     if (opts.startDaemons !== false) {
-      stack.daemons = await startMailStack(ctx, ports)
+      stack.daemons = await startMailStack(ctx, ports, { resolvConf: opts.resolvConf, helpers: opts.helpers })
       cleanup.push(stack.daemons.stop)
     }
     return stack
