@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import postgres from 'postgres'
@@ -10,6 +11,7 @@ const sql = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} })
 afterAll(() => sql.end({ timeout: 5 }))
 
 const MISSING_ID = 2_147_483_647
+const ED25519_KEY_BYTES = 32
 const generate = (body: unknown) => api<{ message: string, id: number, key: DkimKey }>('/api/v1/dkim/generate', { body })
 const list = (domainId?: number) => api<{ data: DkimKey[] }>(`/api/v1/dkim/list${domainId ? `?domain_id=${domainId}` : ''}`)
 const activate = (id: number | string) => api<{ message: string, key: DkimKey }>(`/api/v1/dkim/${id}/activate`, { method: 'POST' })
@@ -63,13 +65,24 @@ describe('DKIM keys', () => {
     expect((await list(domain.id)).body.data.map(k => k.selector)).toEqual(['s2026b'])
   })
 
-  it('Ed25519 keys sign next to RSA: the first of its algorithm is active too', async () => {
+  it('Ed25519 is refused with a 400 naming algorithm and why; an Ed25519 key stored before cannot be activated', async () => {
     const domain = await createDomain(uniqueDomain('dkimed'))
-    await generate({ domain_id: domain.id, bits: 1024 })
-    const ed = seen(await generate({ domain_id: domain.id, selector: 'ed', algorithm: 'ed25519' }))
-    expect(ed.body.key).toMatchObject({ algorithm: 'ed25519', bits: 256, status: 'active' })
-    expect(Buffer.from(ed.body.key.dns.value.replace(/^v=DKIM1; k=ed25519; p=/, ''), 'base64')).toHaveLength(32)
-    expectValidation(await generate({ domain_id: domain.id, algorithm: 'ed25519', bits: 2048 }), 'bits')
+    const refused = seen(await generate({ domain_id: domain.id, selector: 'ed', algorithm: 'ed25519' }))
+    expect(expectValidation(refused, 'algorithm').detail).toMatch(/OpenDKIM 2\.11 on this platform cannot sign with Ed25519/)
+    expectValidation(await generate({ domain_id: domain.id, algorithm: 'ed25519', bits: 2048 }), 'algorithm')
+    expect(seen(await generate({ domain_id: domain.id, algorithm: 'rsa', bits: 1024 })).body.key).toMatchObject({ algorithm: 'rsa', status: 'active' })
+
+    // What an older panel made: the migration left it published, and the database keeps it from signing.
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+    const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(-ED25519_KEY_BYTES).toString('base64')
+    const [old] = await sql<{ id: number }[]>`
+      INSERT INTO dkim_keys (domain_id, selector, algorithm, bits, status, private_key, public_key)
+      VALUES (${domain.id}, 'ed', 'ed25519', 256, 'published', ${pem}, ${raw}) RETURNING id::int AS id`
+    const err = expectError(seen(await activate(old!.id)), 409, 'DKIM_KEY_CANNOT_SIGN')
+    expect(err.detail).toMatch(/cannot sign with Ed25519/)
+    await expect(sql`UPDATE dkim_keys SET status = 'active' WHERE id = ${old!.id}`).rejects.toMatchObject({ code: '23514' })
+    expect((await list(domain.id)).body.data.map(k => [k.selector, k.algorithm, k.status])).toEqual([['ed', 'ed25519', 'published'], ['mail', 'rsa', 'active']])
   })
 
   it('409 for a selector the domain already has; nothing is written', async () => {
