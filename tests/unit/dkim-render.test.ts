@@ -25,7 +25,7 @@ const lines = (f: RenderedFile) => f.content.split('\n').filter(l => l && !l.sta
 const named = (files: RenderedFile[], path: string) => files.find(f => f.path === path)!
 
 describe('OpenDKIM rendering', () => {
-  it('KeyTable and SigningTable name the signing RSA keys only (Ed25519 makes OpenDKIM 2.11 tempfail); TrustedHosts is loopback', async () => {
+  it('KeyTable and SigningTable name the signing RSA keys only (an Ed25519 key would make OpenDKIM 2.11 answer 451); TrustedHosts is loopback', async () => {
     const { files } = await render('/')
     expect(lines(named(files, '/etc/opendkim/KeyTable'))).toEqual([
       'mail2._domainkey.example.test example.test:mail2:/etc/opendkim/keys/example.test/mail2.private',
