@@ -86,6 +86,7 @@ export async function main(args, write = text => process.stdout.write(text)) {
     write(`${chalk.bold('BackendSide MailPanel setup')}: ${os.prettyName} (${plan.family} family), root ${paths.root}, hostname ${plan.hostname}${parsed.dryRun ? ', dry run' : ''}\n`)
 
     const ctx = { config: state.config, pgAdminUrl: parsed.options.pgAdminUrl }
+    for (const warning of plan.warnings) write(`${chalk.yellow('warning:')} ${warning}\n`)
     await runPlan(plan.steps, ctx, { dryRun: parsed.dryRun, write })
     if (parsed.dryRun) write('Dry run: nothing was changed.\n')
     else write(`Setup complete. Configuration: ${paths.configFile}\n`)

@@ -16,6 +16,10 @@ export const PACKAGES = {
     'opendkim', 'opendkim-tools', 'opendmarc', 'pypolicyd-spf', 'postgrey'],
 }
 export const EPEL = 'epel-release'
+/** EPEL 10 has no postgrey (changelog Build 051): the setup warns, the panel's capability gate skips greylisting. */
+const NOT_ON_EL10 = ['postgrey']
+/** The milters' run folders are 0750 for their group: Postfix must be a member to reach the sockets. */
+export const MILTER_GROUPS = ['opendkim', 'opendmarc']
 export const SERVICES = ['postgresql', 'postfix', 'dovecot']
 /** RHEL's PostgreSQL lives where postgresql-setup puts it, whatever --root says: it is the system's, not the panel's. */
 export const RHEL_PGDATA = '/var/lib/pgsql/data'
@@ -40,6 +44,7 @@ export function layout(root) {
     etcDir: at('etc'),
     configDir,
     configFile: join(configDir, 'config.env'),
+    systemdDir: at('etc/systemd/system'),
     tlsDir: join(configDir, 'tls'),
     selfSignedDir,
     cert: join(selfSignedDir, 'cert.pem'),
@@ -47,12 +52,27 @@ export function layout(root) {
   }
 }
 
+const isEl10OrLater = os => osRelease.family(os) === 'rhel' && os.id !== 'fedora' && Number.parseInt(os.versionId, 10) >= 10
+
+/** The packages this OS release can install (PACKAGES without what its repositories lack). */
+export function packagesFor(os) {
+  const family = osRelease.family(os)
+  if (!family) return []
+  return isEl10OrLater(os) ? PACKAGES[family].filter(p => !NOT_ON_EL10.includes(p)) : PACKAGES[family]
+}
+
+/** What the setup tells the admin before it starts: packages this release does not have, and what that turns off. */
+export function planWarnings(os) {
+  return isEl10OrLater(os)
+    ? [`${os.prettyName || os.id} has no postgrey package (EPEL 10 dropped it): greylisting stays off; the panel skips its wiring until a postgrey binary is on PATH`]
+    : []
+}
+
 /** Packages whose installed state the probe must report for this OS. */
 export function packagesToProbe(os) {
   const family = osRelease.family(os)
-  if (family === 'debian') return PACKAGES.debian
-  if (family === 'rhel') return os.id === 'fedora' ? PACKAGES.rhel : [EPEL, ...PACKAGES.rhel]
-  return []
+  if (family === 'rhel' && os.id !== 'fedora') return [EPEL, ...packagesFor(os)]
+  return packagesFor(os)
 }
 
 /** The parts of a postgres:// URL, or undefined when there is none. */
@@ -101,7 +121,7 @@ const missingDirs = (paths, dirs, mode) => {
 function packagesStep(family, os, options, state) {
   const name = 'Install packages'
   if (options.skipPackages) return skipped('packages', name, '--skip-packages')
-  const missing = PACKAGES[family].filter(pkg => !state.packages[pkg])
+  const missing = packagesFor(os).filter(pkg => !state.packages[pkg])
   if (family === 'debian') {
     if (!missing.length) return done('packages', name)
     return change('packages', name, [
@@ -208,6 +228,45 @@ function tlsStep(state, paths, hostname) {
   ])
 }
 
+/**
+ * The units of the helpers read the files the panel renders (SPEC §5: etc/opendkim/opendkim.conf, …),
+ * not the distribution's defaults: a drop-in per packaged unit, and a unit of its own for the second
+ * OpenDKIM that signs with Ed25519 (OpenDKIM 2.11 has one signing algorithm per process).
+ */
+export function helperUnitFiles(root) {
+  const at = path => join(root, path)
+  const header = '# Written by BackendSide MailPanel\'s setup: the daemon reads the configuration the panel renders.\n'
+  const dropIn = unit => join(layout(root).systemdDir, `${unit}.service.d`, 'backendside-mailpanel.conf')
+  return [
+    { path: dropIn('opendkim'), content: `${header}[Service]\nExecStart=\nExecStart=/usr/sbin/opendkim -x ${at('etc/opendkim/opendkim.conf')}\n` },
+    { path: dropIn('opendmarc'), content: `${header}[Service]\nExecStart=\nExecStart=/usr/sbin/opendmarc -c ${at('etc/opendmarc/opendmarc.conf')}\n` },
+    // Debian's unit passes $POSTGREY_OPTS from /etc/default/postgrey, Fedora's adds a unix socket: one command line for both.
+    { path: dropIn('postgrey'), content: `${header}[Service]\nType=simple\nEnvironmentFile=-${at('etc/postgrey/postgrey.env')}\nExecStart=\nExecStart=/usr/sbin/postgrey $POSTGREY_OPTS\n` },
+    {
+      path: join(layout(root).systemdDir, 'opendkim-ed25519.service'),
+      content: `${header}[Unit]\nDescription=OpenDKIM Milter (Ed25519 signatures, BackendSide MailPanel)\nAfter=network-online.target nss-lookup.target\nWants=network-online.target\nBefore=postfix.service\n\n`
+        + `[Service]\nType=forking\nUser=opendkim\nGroup=opendkim\nUMask=0007\nRuntimeDirectory=opendkim-ed25519\nRuntimeDirectoryMode=0750\n`
+        + `PIDFile=/run/opendkim-ed25519/opendkim.pid\nExecStart=/usr/sbin/opendkim -x ${at('etc/opendkim-ed25519/opendkim.conf')}\nExecReload=/bin/kill -USR1 $MAINPID\nRestart=on-failure\n\n`
+        + `[Install]\nWantedBy=multi-user.target\n`,
+    },
+  ]
+}
+
+function mailHelpersStep(os, options, state, root) {
+  const name = 'Connect Postfix to the mail authentication helpers'
+  const commands = []
+  // A group exists already, or its package is installed by this run (the group comes with it).
+  const installing = !options.skipPackages && packagesFor(os)
+  const groups = MILTER_GROUPS.filter(g => !(state.accounts.postfixGroups ?? []).includes(g))
+    .filter(g => state.accounts.helperGroups?.[g] || (installing && installing.includes(g)))
+  if (groups.length) commands.push(['usermod', '-a', '-G', groups.join(','), 'postfix'])
+  const files = helperUnitFiles(root).filter(f => state.helperFiles?.[f.path] !== f.content)
+  // No `enable` here: until the panel has rendered a helper's file the unit cannot start; the
+  // reconciler enables and starts each one it wires in (systemctl enable + reload-or-restart).
+  const action = files.length ? { type: 'helper-units', files, systemd: state.systemd } : undefined
+  return commands.length || action ? change('mail-helpers', name, commands, action) : done('mail-helpers', name)
+}
+
 /** The OS family, or the error every unsupported system gets before anything is probed or changed. */
 export function supportedFamily(os) {
   const family = osRelease.family(os)
@@ -220,7 +279,7 @@ export function supportedFamily(os) {
  * @param {{ os: { id: string, idLike: string[], versionId: string, prettyName: string },
  *   options: { root: string, hostname?: string, dbName?: string, dbUser?: string, pgAdminUrl?: string, skipPackages?: boolean, preseedFile: string },
  *   state: object }} input
- * @returns {{ family: 'debian' | 'rhel', hostname: string, database: { name: string, user: string }, steps: object[] }}
+ * @returns {{ family: 'debian' | 'rhel', hostname: string, database: { name: string, user: string }, steps: object[], warnings: string[] }}
  */
 export function planSetup({ os, options, state }) {
   const family = supportedFamily(os)
@@ -239,6 +298,7 @@ export function planSetup({ os, options, state }) {
     databaseStep(state, options, db),
     configStep(state, paths, hostname),
     tlsStep(state, paths, hostname),
+    mailHelpersStep(os, options, state, options.root),
   ]
-  return { family, hostname, database: { name: db.name, user: db.user }, steps }
+  return { family, hostname, database: { name: db.name, user: db.user }, steps, warnings: planWarnings(os) }
 }

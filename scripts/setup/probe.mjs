@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { envFile } from '../../lib/env-file.mjs'
 import { run } from './exec.mjs'
 import { osRelease } from '../../lib/os-release.mjs'
-import { packagesToProbe, RHEL_PGDATA, resolveNames, SERVICES, VMAIL_ID } from './plan.mjs'
+import { helperUnitFiles, MILTER_GROUPS, packagesToProbe, RHEL_PGDATA, resolveNames, SERVICES, VMAIL_ID } from './plan.mjs'
 import { databaseState, openAdmin } from './pg-admin.mjs'
 
 /** Installed packages among `names`: dpkg's "install ok installed", or whatever `rpm -q` can name. */
@@ -44,7 +44,11 @@ async function accounts() {
   const [user, group, byUid, byGid] = await Promise.all([
     getent('passwd', 'vmail'), getent('group', 'vmail'), getent('passwd', String(VMAIL_ID)), getent('group', String(VMAIL_ID)),
   ])
+  const postfix = await run(['id', '-nG', 'postfix'])
+  const helperGroups = Object.fromEntries(await Promise.all(MILTER_GROUPS.map(async g => [g, Boolean(await getent('group', g))])))
   return {
+    postfixGroups: postfix.code === 0 ? postfix.stdout.trim().split(/\s+/) : null,
+    helperGroups,
     user: user && { uid: Number(user[2]), gid: Number(user[3]) },
     group: group && { gid: Number(group[2]) },
     uidOwner: byUid?.[0] ?? null,
@@ -97,6 +101,7 @@ export async function probeSystem({ os, options, paths }) {
     pgHba: family === 'rhel' && existsSync(hbaFile) ? readFileSync(hbaFile, 'utf8') : null,
     accounts: await accounts(),
     paths: pathStates(paths),
+    helperFiles: Object.fromEntries(helperUnitFiles(paths.root).map(f => [f.path, existsSync(f.path) ? readFileSync(f.path, 'utf8') : null])),
     config,
     hostname,
     database: await database(resolveNames(options, config), options.pgAdminUrl),

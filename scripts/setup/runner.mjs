@@ -3,12 +3,14 @@
 import { run, showCommand } from './exec.mjs'
 import { writeConfigEnv } from './steps/config-env.mjs'
 import { ensureDatabase } from './steps/database.mjs'
+import { writeHelperUnits } from './steps/helper-units.mjs'
 import { allowPanelRole } from './steps/pg-hba.mjs'
 
 const executors = {
   'database': ensureDatabase,
   'config-env': writeConfigEnv,
   'pg-hba': allowPanelRole,
+  'helper-units': writeHelperUnits,
 }
 
 export class StepFailed extends Error {
@@ -24,6 +26,7 @@ function describeAction(action) {
     case 'database': return `create role ${action.user} and database ${action.database} if absent (via ${action.via}; host ${action.host}:${action.port})`
     case 'config-env': return `add ${action.missing.join(', ')} to ${action.file} (mode 0600)`
     case 'pg-hba': return `add md5 rules for ${action.user} on 127.0.0.1/32 and ::1/128 to ${action.file}`
+    case 'helper-units': return `write ${action.files.map(f => f.path).join(', ')}${action.systemd ? '; systemctl daemon-reload' : ''}`
     default: return action.type
   }
 }

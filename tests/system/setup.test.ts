@@ -98,8 +98,10 @@ describe('setup on this Debian-family machine (real packages, real PostgreSQL, r
     expect(first.stdout).toContain(`${osRelease.parse(readFileSync('/etc/os-release', 'utf8')).prettyName} (debian family)`)
     const steps = Object.fromEntries(progress(first.stdout))
     expect(Object.keys(steps)).toEqual(['Install packages', 'Enable and start services', 'Create vmail user', 'Create mail store',
-      'Create database role and database', 'Write config.env', 'Create self-signed TLS certificate'])
+      'Create database role and database', 'Write config.env', 'Create self-signed TLS certificate', 'Connect Postfix to the mail authentication helpers'])
     expect(steps['Install packages']).toBe('already done')
+    // The units' files are new under the scratch root; postfix may already be in the milters' groups from an earlier run here.
+    expect(steps['Connect Postfix to the mail authentication helpers']).toBe('done')
     expect(steps['Enable and start services']).toMatch(systemd ? /^(done|already done)$/ : /^skipped \(systemd is not running/)
     // vmail may exist from an earlier run on this machine; everything under the scratch root is new.
     expect(steps['Create vmail user']).toMatch(/^(done|already done)$/)
@@ -178,7 +180,7 @@ describe('setup on this Debian-family machine (real packages, real PostgreSQL, r
       // Without systemd the services step is skipped (saying why) on every run, the second one too.
       expect(result, step).toMatch(step === 'Enable and start services' && !systemd ? /^skipped \(systemd is not running/ : /^already done$/)
     }
-    expect(progress(second.stdout)).toHaveLength(7)
+    expect(progress(second.stdout)).toHaveLength(8)
     expect(second.stdout).not.toContain('Admin sign-in')
     expect({ files: snapshot(root), db: await dbState() }).toEqual(before)
   })
@@ -269,6 +271,16 @@ describe('refusals and the launcher', () => {
     expect(res.stdout).toContain('      postgresql-setup --initdb\n')
     expect(res.stdout).not.toMatch(/apt-get|dpkg|debconf/)
     expect(res.stdout).toContain('Dry run: nothing was changed.')
+    expect(readdirSync(root)).toEqual([])
+  })
+
+  it('an EL10 os-release: the dry run warns that there is no postgrey and leaves it out of dnf', async () => {
+    const root = emptyRoot()
+    const res = await launcher(['setup', '--dry-run', '--os-release', `${FIXTURES}/almalinux-10`, '--root', root, '--hostname', HOSTNAME])
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stdout).toMatch(/^warning: AlmaLinux 10\.0 \(Purple Lion\) has no postgrey package \(EPEL 10 dropped it\): greylisting stays off/m)
+    expect(res.stdout).toContain('      dnf install -y postfix postfix-pgsql dovecot dovecot-pgsql postgresql-server openssl opendkim opendkim-tools opendmarc pypolicyd-spf\n')
+    expect(res.stdout).toContain(`(write ${root}/etc/systemd/system/opendkim.service.d/backendside-mailpanel.conf`)
     expect(readdirSync(root)).toEqual([])
   })
 

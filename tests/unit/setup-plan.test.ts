@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'
 import { osRelease } from '#lib/os-release.mjs'
-import { layout, packagesToProbe, planSetup } from '../../scripts/setup/plan.mjs'
+import { helperUnitFiles, layout, packagesToProbe, planSetup } from '../../scripts/setup/plan.mjs'
 import { pgHba } from '../../scripts/setup/pg-hba.mjs'
 import { SetupError } from '../../scripts/setup/validate.mjs'
 
@@ -28,7 +28,15 @@ interface State {
   services: Record<string, { enabled: boolean, active: boolean }>
   pgInitialised: boolean
   pgHba: string | null
-  accounts: { user: { uid: number, gid: number } | null, group: { gid: number } | null, uidOwner: string | null, gidOwner: string | null }
+  accounts: {
+    user: { uid: number, gid: number } | null
+    group: { gid: number } | null
+    uidOwner: string | null
+    gidOwner: string | null
+    postfixGroups?: string[] | null
+    helperGroups?: Record<string, boolean>
+  }
+  helperFiles?: Record<string, string | null>
   paths: Record<string, PathState>
   config: Record<string, string> | null
   hostname?: string
@@ -65,7 +73,11 @@ function installed(os: Os): State {
     services: { postgresql: running, postfix: running, dovecot: running },
     pgInitialised: true,
     pgHba: pgHba.withPanelRules(RHEL_HBA, 'mailpanel', 'mailpanel'),
-    accounts: { user: { uid: 5000, gid: 5000 }, group: { gid: 5000 }, uidOwner: 'vmail', gidOwner: 'vmail' },
+    accounts: {
+      user: { uid: 5000, gid: 5000 }, group: { gid: 5000 }, uidOwner: 'vmail', gidOwner: 'vmail',
+      postfixGroups: ['postfix', 'opendkim', 'opendmarc'], helperGroups: { opendkim: true, opendmarc: true },
+    },
+    helperFiles: Object.fromEntries(helperUnitFiles(ROOT).map((f: { path: string, content: string }) => [f.path, f.content])),
     paths: {
       [P.varDir]: dir(0o755), [P.mailDir]: dir(0o2775), [P.store]: dir(0o770, 5000), [P.etcDir]: dir(0o755),
       [P.configDir]: dir(0o700), [P.tlsDir]: dir(0o700), [P.selfSignedDir]: dir(0o700), [P.cert]: file, [P.key]: file,
@@ -165,7 +177,7 @@ describe('planSetup on a fresh machine', () => {
   it.each(['debian-12', 'ubuntu-24.04'])('%s: apt-get with the postfix preseed, then the common steps', (name) => {
     const { family, steps } = plan(fixture(name), fresh(fixture(name)))
     expect(family).toBe('debian')
-    expect(steps.map(s => s.id)).toEqual(['packages', 'services', 'vmail', 'mail-store', 'database', 'config', 'tls'])
+    expect(steps.map(s => s.id)).toEqual(['packages', 'services', 'vmail', 'mail-store', 'database', 'config', 'tls', 'mail-helpers'])
     expect(steps.every(s => s.changes)).toBe(true)
     expect(step(steps, 'packages').commands).toEqual(DEBIAN_INSTALL)
     expect(step(steps, 'services').commands).toEqual([['systemctl', 'enable', '--now', 'postgresql', 'postfix', 'dovecot']])
@@ -176,7 +188,7 @@ describe('planSetup on a fresh machine', () => {
   it.each(['almalinux-9', 'rocky-9', 'centos-stream-9'])('%s: EPEL, dnf, postgresql-setup --initdb, pg_hba.conf, systemctl enable --now', (name) => {
     const { family, steps } = plan(fixture(name), fresh(fixture(name)))
     expect(family).toBe('rhel')
-    expect(steps.map(s => s.id)).toEqual(['packages', 'pg-initdb', 'pg-hba', 'services', 'vmail', 'mail-store', 'database', 'config', 'tls'])
+    expect(steps.map(s => s.id)).toEqual(['packages', 'pg-initdb', 'pg-hba', 'services', 'vmail', 'mail-store', 'database', 'config', 'tls', 'mail-helpers'])
     expect(step(steps, 'packages').commands).toEqual([['dnf', 'install', '-y', 'epel-release'], ['dnf', 'install', '-y', ...RHEL_PACKAGES]])
     expect(step(steps, 'pg-initdb').commands).toEqual([['postgresql-setup', '--initdb']])
     expect(step(steps, 'pg-hba')).toMatchObject({ changes: true, commands: [], action: { type: 'pg-hba', file: '/var/lib/pgsql/data/pg_hba.conf', database: 'mailpanel', user: 'mailpanel' } })
@@ -185,13 +197,51 @@ describe('planSetup on a fresh machine', () => {
     for (const [id, commands] of Object.entries(COMMON_FRESH)) expect(step(steps, id).commands, id).toEqual(commands)
   })
 
+  it.each(['almalinux-10', 'rocky-10'])('%s: EPEL 10 has no postgrey: left out of dnf, with a warning; the other helpers still come', (name) => {
+    const os = fixture(name)
+    const result = plan(os, fresh(os))
+    expect(step(result.steps, 'packages').commands).toEqual([['dnf', 'install', '-y', 'epel-release'], ['dnf', 'install', '-y', ...RHEL_PACKAGES.filter(p => p !== 'postgrey')]])
+    expect(result.warnings).toEqual([expect.stringMatching(/has no postgrey package.*greylisting stays off/)])
+    expect(packagesToProbe(os)).not.toContain('postgrey')
+    expect(plan(fixture('almalinux-9'), fresh(fixture('almalinux-9'))).warnings).toEqual([])
+  })
+
+  it.each(['debian-12', 'almalinux-9'])('%s: Postfix joins the milters\' groups, and the helpers\' units read the rendered files', (name) => {
+    const os = fixture(name)
+    const helpers = step(plan(os, fresh(os)).steps, 'mail-helpers')
+    expect(helpers.commands).toEqual([['usermod', '-a', '-G', 'opendkim,opendmarc', 'postfix']])
+    const files = (helpers.action as { files: { path: string, content: string }[], systemd: boolean }).files
+    expect(files.map(f => f.path)).toEqual([
+      `${ROOT}/etc/systemd/system/opendkim.service.d/backendside-mailpanel.conf`,
+      `${ROOT}/etc/systemd/system/opendmarc.service.d/backendside-mailpanel.conf`,
+      `${ROOT}/etc/systemd/system/postgrey.service.d/backendside-mailpanel.conf`,
+      `${ROOT}/etc/systemd/system/opendkim-ed25519.service`,
+    ])
+    expect(files[0]!.content).toContain(`ExecStart=\nExecStart=/usr/sbin/opendkim -x ${ROOT}/etc/opendkim/opendkim.conf\n`)
+    expect(files[1]!.content).toContain(`ExecStart=/usr/sbin/opendmarc -c ${ROOT}/etc/opendmarc/opendmarc.conf\n`)
+    expect(files[2]!.content).toContain(`EnvironmentFile=-${ROOT}/etc/postgrey/postgrey.env\n`)
+    expect(files[3]!.content).toMatch(/SignatureAlgorithm|Ed25519/)
+    expect(helpers.action).toMatchObject({ type: 'helper-units', systemd: true })
+  })
+
+  it('mail helpers: with --skip-packages and no milter installed, no usermod (the groups do not exist); a changed drop-in is rewritten alone', () => {
+    const os = fixture('debian-12')
+    const state = installed(os)
+    state.accounts = { ...state.accounts, postfixGroups: ['postfix'], helperGroups: { opendkim: false, opendmarc: true } }
+    const first = helperUnitFiles(ROOT)[0] as { path: string }
+    state.helperFiles = { ...state.helperFiles, [first.path]: 'edited by hand\n' }
+    const helpers = step(plan(os, state, { skipPackages: true }).steps, 'mail-helpers')
+    expect(helpers.commands).toEqual([['usermod', '-a', '-G', 'opendmarc', 'postfix']])
+    expect((helpers.action as { files: { path: string }[] }).files.map(f => f.path)).toEqual([first.path])
+  })
+
   it('fedora-40: the same dnf plan without EPEL', () => {
     const { steps } = plan(fixture('fedora-40'), fresh(fixture('fedora-40')))
     expect(step(steps, 'packages').commands).toEqual([['dnf', 'install', '-y', ...RHEL_PACKAGES]])
     expect(step(steps, 'pg-initdb').commands).toEqual([['postgresql-setup', '--initdb']])
   })
 
-  it.each(['almalinux-9', 'rocky-9', 'centos-stream-9', 'fedora-40'])('%s: no apt-get, dpkg or debconf anywhere in the plan', (name) => {
+  it.each(['almalinux-9', 'rocky-9', 'centos-stream-9', 'fedora-40', 'almalinux-10', 'rocky-10'])('%s: no apt-get, dpkg or debconf anywhere in the plan', (name) => {
     const argv0 = allCommands(plan(fixture(name), fresh(fixture(name))).steps).map(argv => (argv[0] === 'env' ? argv[2] : argv[0]))
     expect(argv0).not.toContain('apt-get')
     expect(argv0.filter(cmd => /^(apt|dpkg|debconf)/.test(cmd!))).toEqual([])
@@ -231,7 +281,7 @@ describe('planSetup on a fresh machine', () => {
 })
 
 describe('planSetup on a machine where everything is in place', () => {
-  it.each(['debian-12', 'ubuntu-24.04', 'almalinux-9', 'rocky-9', 'centos-stream-9', 'fedora-40'])('%s: every step is already done, nothing to run', (name) => {
+  it.each(['debian-12', 'ubuntu-24.04', 'almalinux-9', 'rocky-9', 'centos-stream-9', 'fedora-40', 'almalinux-10', 'rocky-10'])('%s: every step is already done, nothing to run', (name) => {
     const { steps } = plan(fixture(name), installed(fixture(name)))
     expect(steps.filter(s => s.changes || s.skipped).map(s => s.id)).toEqual([])
     expect(allCommands(steps)).toEqual([])
