@@ -242,6 +242,10 @@ export function helperUnitFiles(root) {
     { path: dropIn('opendmarc'), content: `${header}[Service]\nExecStart=\nExecStart=/usr/sbin/opendmarc -c ${at('etc/opendmarc/opendmarc.conf')}\n` },
     // Debian's unit passes $POSTGREY_OPTS from /etc/default/postgrey, Fedora's adds a unix socket: one command line for both.
     { path: dropIn('postgrey'), content: `${header}[Service]\nType=simple\nEnvironmentFile=-${at('etc/postgrey/postgrey.env')}\nExecStart=\nExecStart=/usr/sbin/postgrey $POSTGREY_OPTS\n` },
+    // ClamAV and spampd are the admin's to install; their drop-ins wait harmlessly until then.
+    { path: dropIn('clamsmtp'), content: `${header}[Service]\nExecStart=\nExecStart=/usr/sbin/clamsmtpd -f ${at('etc/clamsmtp/clamsmtpd.conf')}\n` },
+    // Debian's unit reads SPAMPD_ARGS from the file its ExecStartPre makes; a later EnvironmentFile wins.
+    { path: dropIn('spampd'), content: `${header}[Service]\nEnvironmentFile=-${at('etc/spampd/spampd.env')}\nPIDFile=${at('run/spampd/spampd.pid')}\n` },
     {
       path: join(layout(root).systemdDir, 'opendkim-ed25519.service'),
       content: `${header}[Unit]\nDescription=OpenDKIM Milter (Ed25519 signatures, BackendSide MailPanel)\nAfter=network-online.target nss-lookup.target\nWants=network-online.target\nBefore=postfix.service\n\n`

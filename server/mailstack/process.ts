@@ -79,7 +79,22 @@ export function commandLine(pid: number): string[] | undefined {
   }
 }
 
+/** The running daemon's command line (joined) when it does not name `configFile`; undefined when it does or nothing runs. */
+export function otherCommandLine(pidFile: string, configFile: string): string | undefined {
+  const pid = pidFrom(pidFile)
+  const argv = pid === undefined ? undefined : commandLine(pid)
+  return argv && !argv.includes(configFile) ? argv.join(' ') : undefined
+}
+
 const systemdRunning = (): boolean => existsSync('/run/systemd/system')
+
+/** Enables and starts a stopped unit where systemd runs; false elsewhere (nothing to start it with). */
+export async function startService(unit: string): Promise<boolean> {
+  if (!systemdRunning()) return false
+  await check('systemctl', ['enable', unit], `systemctl enable ${unit}`)
+  await check('systemctl', ['restart', unit], `systemctl restart ${unit}`)
+  return true
+}
 
 /**
  * A daemon whose options are read only at start: restarted through systemd where it runs (enabled

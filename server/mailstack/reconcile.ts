@@ -6,7 +6,7 @@ import { detectCapabilities } from './capabilities'
 import { COMPONENTS } from './components'
 import type { MailComponent } from './components/types'
 import type { MailstackContext, MailstackSettings } from './context'
-import { ValidationError } from './process'
+import { startService, ValidationError } from './process'
 import { redactedDiff } from './diff'
 import { writeFileAtomic } from '#lib/write-atomic.mjs'
 import { fixPermissions, groupId, readLive, removeStaleStaging, userId, withStagingDir } from './files'
@@ -202,7 +202,8 @@ async function reloadComponent(component: MailComponent, ctx: MailstackContext, 
   const { tools, name: daemon } = component
   try {
     if (!await tools.running(ctx)) {
-      report.reloads.push({ daemon, result: 'not-running' })
+      const started = component.unit !== undefined && await startService(component.unit)
+      report.reloads.push({ daemon, result: started ? 'started' : 'not-running' })
       return
     }
     const note = await tools.reload(ctx)
@@ -261,7 +262,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
     ctx.binaries[c.name] = capabilities[c.name].binary ?? c.binary
   }
   for (const c of COMPONENTS.filter(c => c.optional && capabilities[c.name].installed && capabilities.postfix.installed && !ctx.active[c.name])) {
-    report.notes.push(`${c.name}: turned off in the anti-spam settings: Postfix does not use it`)
+    report.notes.push(`${c.name}: ${c.offNote ?? 'turned off in the anti-spam settings: Postfix does not use it'}`)
   }
 
   let rendered: RenderedFile[]

@@ -32,7 +32,7 @@ export interface FileResult {
 
 export interface ReloadResult {
   daemon: MailDaemon
-  result: 'reloaded' | 'not-running' | 'failed'
+  result: 'reloaded' | 'started' | 'not-running' | 'failed'
   error?: string
 }
 

@@ -215,12 +215,16 @@ describe('planSetup on a fresh machine', () => {
       `${ROOT}/etc/systemd/system/opendkim.service.d/backendside-mailpanel.conf`,
       `${ROOT}/etc/systemd/system/opendmarc.service.d/backendside-mailpanel.conf`,
       `${ROOT}/etc/systemd/system/postgrey.service.d/backendside-mailpanel.conf`,
+      `${ROOT}/etc/systemd/system/clamsmtp.service.d/backendside-mailpanel.conf`,
+      `${ROOT}/etc/systemd/system/spampd.service.d/backendside-mailpanel.conf`,
       `${ROOT}/etc/systemd/system/opendkim-ed25519.service`,
     ])
     expect(files[0]!.content).toContain(`ExecStart=\nExecStart=/usr/sbin/opendkim -x ${ROOT}/etc/opendkim/opendkim.conf\n`)
     expect(files[1]!.content).toContain(`ExecStart=/usr/sbin/opendmarc -c ${ROOT}/etc/opendmarc/opendmarc.conf\n`)
     expect(files[2]!.content).toContain(`EnvironmentFile=-${ROOT}/etc/postgrey/postgrey.env\n`)
-    expect(files[3]!.content).toMatch(/SignatureAlgorithm|Ed25519/)
+    expect(files[3]!.content).toContain(`ExecStart=/usr/sbin/clamsmtpd -f ${ROOT}/etc/clamsmtp/clamsmtpd.conf\n`)
+    expect(files[4]!.content).toContain(`EnvironmentFile=-${ROOT}/etc/spampd/spampd.env\n`)
+    expect(files[5]!.content).toContain(`ExecStart=/usr/sbin/opendkim -x ${ROOT}/etc/opendkim-ed25519/opendkim.conf\n`)
     expect(helpers.action).toMatchObject({ type: 'helper-units', systemd: true })
   })
 

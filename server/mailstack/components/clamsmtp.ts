@@ -8,6 +8,7 @@ export const clamsmtp: MailComponent = {
   binary: 'clamsmtpd',
   packages: { debian: 'clamsmtp clamav-daemon', rhel: null },
   optional: true,
+  unit: 'clamsmtp',
   wanted: ctx => ctx.antispam.clamav_enabled,
   dir: ctx => ctx.clamsmtp.config_directory,
   templates: [{ template: 'clamsmtp/clamsmtpd.conf.liquid', name: 'clamsmtpd.conf' }],

@@ -34,6 +34,7 @@ export const postgrey: MailComponent = {
   // EPEL 10 has no postgrey (changelog Build 051): the gate then skips the wiring.
   packages: { debian: 'postgrey', rhel: 'postgrey' },
   optional: true,
+  unit: 'postgrey',
   wanted: ctx => ctx.antispam.greylist_enabled,
   dir: ctx => ctx.postgrey.config_directory,
   templates: [

@@ -7,6 +7,7 @@ export const spampd: MailComponent = {
   binary: 'spampd',
   packages: { debian: 'spampd', rhel: null },
   optional: true,
+  unit: 'spampd',
   wanted: ctx => ctx.antispam.spampd_enabled,
   dir: ctx => ctx.spampd.config_directory,
   templates: [{ template: 'spampd/spampd.env.liquid', name: 'spampd.env' }],

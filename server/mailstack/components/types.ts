@@ -48,6 +48,8 @@ export interface MailComponent {
   optional: boolean
   /** The admin's switch for it (anti-spam settings); absent = always wanted when installed. */
   wanted?: (ctx: MailstackContext) => boolean
+  /** The report's note when installed but not wanted (default: turned off in the anti-spam settings). */
+  offNote?: string
   /** The folder every file lives under: staged, validated and renamed as one set. */
   dir: (ctx: MailstackContext) => string
   templates: TemplateFile[]
@@ -57,5 +59,10 @@ export interface MailComponent {
    * paths relative to `dir`; removed once the new set validated. Never a file the panel did not write.
    */
   stale?: (ctx: MailstackContext, wanted: Set<string>) => string[]
+  /**
+   * The systemd unit of an optional helper. Found stopped after its files changed, it is enabled and
+   * started (on a fresh install the unit could not start before the panel rendered its file).
+   */
+  unit?: string
   tools: DaemonTools
 }
