@@ -114,6 +114,11 @@ export interface MailstackContext {
     pid_file: string
     keys: (DkimKeyInput & { key_file: string })[]
   }
+  /**
+   * The second OpenDKIM, signing ed25519-sha256 (2.11 has one SignatureAlgorithm per process): its own
+   * folder, socket and pid file; it reads the Ed25519 keys from `opendkim.keys` (the shared keys folder).
+   */
+  opendkim_ed25519: { config_directory: string, socket_path: string, pid_file: string }
   opendmarc: { config_directory: string, socket_path: string, pid_file: string }
   postgrey: { config_directory: string, listen: string, pid_file: string, db_directory: string }
   policyd_spf: { config_directory: string }
@@ -147,7 +152,7 @@ export const DEFAULT_SETTINGS: MailstackSettings = {
 }
 
 const NOTHING_ACTIVE: Record<MailComponentName, boolean> = {
-  'postfix': false, 'dovecot': false, 'opendkim': false, 'opendmarc': false, 'postgrey': false, 'policyd-spf': false, 'clamsmtp': false, 'spampd': false,
+  'postfix': false, 'dovecot': false, 'opendkim': false, 'opendkim-ed25519': false, 'opendmarc': false, 'postgrey': false, 'policyd-spf': false, 'clamsmtp': false, 'spampd': false,
 }
 
 function splitWhitelist(entries: MailstackData['whitelist']): MailstackContext['whitelist'] {
@@ -222,6 +227,11 @@ export const mailstackContext = {
         socket_path: at('run/opendkim/opendkim.sock'),
         pid_file: at('run/opendkim/opendkim.pid'),
         keys: (data.dkimKeys ?? []).map(k => ({ ...k, key_file: join(keysDir, k.domain, `${k.selector}.private`) })),
+      },
+      opendkim_ed25519: {
+        config_directory: at('etc/opendkim-ed25519'),
+        socket_path: at('run/opendkim-ed25519/opendkim.sock'),
+        pid_file: at('run/opendkim-ed25519/opendkim.pid'),
       },
       opendmarc: { config_directory: at('etc/opendmarc'), socket_path: at('run/opendmarc/opendmarc.sock'), pid_file: at('run/opendmarc/opendmarc.pid') },
       postgrey: { config_directory: at('etc/postgrey'), listen: l.greylistListen, pid_file: at('run/postgrey/postgrey.pid'), db_directory: at('var/lib/postgrey') },

@@ -123,7 +123,7 @@ function checkContext(ctx: MailstackContext): void {
   const paths = [ctx.root, ctx.tls.cert_file, ctx.tls.key_file, ctx.vmail.store,
     ...Object.entries(ctx.postfix).filter(([k]) => k.endsWith('directory') || k.endsWith('file')).map(([, v]) => String(v)),
     ctx.dovecot.config_directory, ctx.dovecot.base_dir, ctx.dovecot.state_dir, ctx.dovecot.log_path,
-    ...[ctx.opendkim, ctx.opendmarc, ctx.postgrey, ctx.policyd_spf, ctx.clamsmtp, ctx.spampd].flatMap(c =>
+    ...[ctx.opendkim, ctx.opendkim_ed25519, ctx.opendmarc, ctx.postgrey, ctx.policyd_spf, ctx.clamsmtp, ctx.spampd].flatMap(c =>
       Object.entries(c).filter(([k]) => /(?:directory|path|file|socket)$/.test(k)).map(([, v]) => String(v)))]
   for (const p of paths) if (!SAFE_PATH.test(p)) throw new RenderError(`unsafe path for the mail configuration: ${JSON.stringify(p)}`)
   const words = [ctx.hostname, ctx.postfix.smtp_listen, ctx.postfix.submission_listen, ctx.postfix.inet_interfaces,

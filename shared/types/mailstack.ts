@@ -4,8 +4,8 @@
  * The parts of the mail stack the reconciler renders, each gated on its own binary. Postfix and
  * Dovecot are the core; the rest are optional: a missing one is skipped with a note, never an error.
  */
-export type MailComponentName = 'postfix' | 'dovecot' | 'opendkim' | 'opendmarc' | 'postgrey' | 'policyd-spf' | 'clamsmtp' | 'spampd'
-export const MAIL_COMPONENTS: readonly MailComponentName[] = ['postfix', 'dovecot', 'opendkim', 'opendmarc', 'postgrey', 'policyd-spf', 'clamsmtp', 'spampd']
+export type MailComponentName = 'postfix' | 'dovecot' | 'opendkim' | 'opendkim-ed25519' | 'opendmarc' | 'postgrey' | 'policyd-spf' | 'clamsmtp' | 'spampd'
+export const MAIL_COMPONENTS: readonly MailComponentName[] = ['postfix', 'dovecot', 'opendkim', 'opendkim-ed25519', 'opendmarc', 'postgrey', 'policyd-spf', 'clamsmtp', 'spampd']
 
 /** The older name: every component is a daemon the reconciler writes files for. */
 export type MailDaemon = MailComponentName

@@ -1,6 +1,7 @@
 import { clamsmtp } from './clamsmtp'
 import { dovecot } from './dovecot'
 import { opendkim } from './opendkim'
+import { opendkimEd25519 } from './opendkim-ed25519'
 import { opendmarc } from './opendmarc'
 import { policydSpf } from './policyd-spf'
 import { postfix } from './postfix'
@@ -11,8 +12,9 @@ import type { MailComponentName } from '#shared/types/mailstack'
 
 /**
  * Every component, in reconcile order: the helpers Postfix talks to come before Postfix, so a
- * milter socket or policy service exists by the time Postfix is reloaded to use it.
+ * milter socket or policy service exists by the time Postfix is reloaded to use it; opendkim before
+ * opendkim-ed25519, which reads the key files the first one writes.
  */
-export const COMPONENTS: MailComponent[] = [dovecot, opendkim, opendmarc, policydSpf, postgrey, spampd, clamsmtp, postfix]
+export const COMPONENTS: MailComponent[] = [dovecot, opendkim, opendkimEd25519, opendmarc, policydSpf, postgrey, spampd, clamsmtp, postfix]
 
 export const componentByName = (name: MailComponentName): MailComponent | undefined => COMPONENTS.find(c => c.name === name)

@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path'
 import { isPanelFile, panelTxtFile } from '#server/services/dkim/key-files'
 import { dkimRecord } from '#server/services/dkim/record'
 import { check, runningFromPidFile, signalPidFile, ValidationError } from '../process'
+import type { DkimAlgorithm } from '#shared/types/dkim'
 import type { MailstackContext } from '../context'
 import type { ComputedFile, MailComponent } from './types'
 
@@ -64,13 +65,20 @@ function staleKeyFiles(ctx: MailstackContext, wanted: Set<string>): string[] {
   return out
 }
 
+/** One of the two OpenDKIM processes: its live config folder and the one algorithm it signs with. */
+export interface OpendkimProcess {
+  dir: (ctx: MailstackContext) => string
+  algorithm: DkimAlgorithm
+}
+
 /**
  * `opendkim -n` parses the configuration and opens its tables but never reads a key, and the staged
  * conf names the live paths: check a copy pointed at the staged tables, then parse every key the
- * staged KeyTable names from its staged file.
+ * staged KeyTable names, which must be of the process's one algorithm (OpenDKIM 2.11 signs every key
+ * with its SignatureAlgorithm: an Ed25519 key under rsa-sha256 makes it answer 451).
  */
-async function validate(stageDir: string, ctx: MailstackContext): Promise<string[]> {
-  const live = ctx.opendkim.config_directory
+export async function validateOpendkim(stageDir: string, ctx: MailstackContext, which: OpendkimProcess): Promise<string[]> {
+  const live = which.dir(ctx)
   const staged = (path: string) => path.startsWith(`${live}/`) ? join(stageDir, relative(live, path)) : path
   const conf = readFileSync(join(stageDir, 'opendkim.conf'), 'utf8')
     .replace(/^(KeyTable|SigningTable|InternalHosts|ExternalIgnoreList)(\s+)(refile:)?(\S+)$/gm, (_, k, sp, re, p) => `${k}${sp}${re ?? ''}${staged(p)}`)
@@ -80,17 +88,39 @@ async function validate(stageDir: string, ctx: MailstackContext): Promise<string
   for (const line of readFileSync(join(stageDir, 'KeyTable'), 'utf8').split('\n')) {
     if (!line.trim() || line.startsWith('#')) continue
     const file = line.split(':').slice(2).join(':')
+    let type: string | undefined
     try {
-      createPrivateKey(readFileSync(staged(file), 'utf8'))
+      type = createPrivateKey(keySource(staged(file), ctx)).asymmetricKeyType
     }
     catch (err) {
       throw new ValidationError(`the key ${file} in the KeyTable cannot be read: ${(err as Error).message}`)
     }
+    if (type !== which.algorithm) throw new ValidationError(`the key ${file} in the KeyTable is ${type}, but this OpenDKIM signs ${which.algorithm} only`)
   }
   return warnings
 }
 
-/** OpenDKIM: signs what the domains' users send (Mode sv) and verifies what arrives; a milter before OpenDMARC. */
+/**
+ * A key file as OpenDKIM will read it: from disk, or (a dry run, or a key made since the last run)
+ * the content the RSA component writes to that path in this same run, before this one is checked.
+ */
+function keySource(file: string, ctx: MailstackContext): string {
+  try {
+    return readFileSync(file, 'utf8')
+  }
+  catch (err) {
+    const key = ctx.opendkim.keys.find(k => k.key_file === file)
+    if (key) return key.private_key
+    throw err
+  }
+}
+
+const RSA_PROCESS: OpendkimProcess = { dir: ctx => ctx.opendkim.config_directory, algorithm: 'rsa' }
+
+/**
+ * OpenDKIM: signs what the domains' users send with their RSA keys (Mode sv) and verifies what arrives;
+ * a milter before OpenDMARC. It also writes every key file, the Ed25519 ones included (opendkim-ed25519.ts).
+ */
 export const opendkim: MailComponent = {
   name: 'opendkim',
   binary: 'opendkim',
@@ -110,7 +140,7 @@ export const opendkim: MailComponent = {
       // The socket and pid file's folder (the package makes /run/opendkim; a scratch root has none).
       mkdirSync(dirname(ctx.opendkim.socket_path), { recursive: true, mode: 0o755 })
     },
-    validate,
+    validate: (stageDir, ctx) => validateOpendkim(stageDir, ctx, RSA_PROCESS),
     async running(ctx) {
       return runningFromPidFile(ctx.opendkim.pid_file)
     },

@@ -15,7 +15,7 @@ const FEATURES: [keyof AntispamConfig['features'], MailComponentName, keyof Anti
 ]
 
 const BINARIES: Record<MailComponentName, string> = {
-  'postfix': 'postfix', 'dovecot': 'dovecot', 'opendkim': 'opendkim', 'opendmarc': 'opendmarc',
+  'postfix': 'postfix', 'dovecot': 'dovecot', 'opendkim': 'opendkim', 'opendkim-ed25519': 'opendkim', 'opendmarc': 'opendmarc',
   'postgrey': 'postgrey', 'policyd-spf': 'policyd-spf', 'clamsmtp': 'clamsmtpd', 'spampd': 'spampd',
 }
 
