@@ -6,16 +6,10 @@ import { DOMAIN_NAME_RE, id } from './common'
 /** A DNS label: what OpenDKIM's KeyTable, the key file name and `<selector>._domainkey` all take. */
 export const DKIM_SELECTOR_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 export const DKIM_RSA_BITS = [1024, 2048, 3072, 4096] as const
-/** What a stored key or an older install's key file may be (the DNS record's k= tag). */
+/** What a key may be (the DNS record's k= tag): RSA signs in OpenDKIM, Ed25519 in the second OpenDKIM. */
 export const DKIM_ALGORITHMS = ['rsa', 'ed25519'] as const
 export const DKIM_DEFAULT_BITS = 2048
-
-// OpenDKIM 2.11 takes its signing algorithm from SignatureAlgorithm, one per process, for every key in
-// its KeyTable: under rsa-sha256 an Ed25519 key fails to load and the message is answered 451; under
-// ed25519-sha256 the RSA keys sign garbage. The panel runs one OpenDKIM, signing rsa-sha256, so an
-// Ed25519 key could never sign: it is refused rather than listed as if it did.
-export const ED25519_CANNOT_SIGN = 'OpenDKIM 2.11 on this platform cannot sign with Ed25519 next to RSA '
-  + '(its SignatureAlgorithm is one per process, and the panel\'s signs rsa-sha256)'
+export const ED25519_BITS = 256
 
 // Path traversal, folder separators, blanks and anything a shell would read: named before the format
 // check, so `../x` is told what is wrong with it rather than only that it is "not in the format".
@@ -44,13 +38,10 @@ export const dkimGenerateSchema = v.pipe(
     domain: v.optional(dkimDomainName),
     selector: v.optional(dkimSelector),
     bits: v.optional(v.picklist(DKIM_RSA_BITS, `must be one of ${DKIM_RSA_BITS.join(', ')}`)),
-    algorithm: v.optional(v.pipe(
-      v.picklist(DKIM_ALGORITHMS, 'must be rsa'),
-      v.check(a => a !== 'ed25519', `must be rsa: ${ED25519_CANNOT_SIGN}`),
-      v.transform(() => 'rsa' as const),
-    ), 'rsa'),
+    algorithm: v.optional(v.picklist(DKIM_ALGORITHMS, `must be one of ${DKIM_ALGORITHMS.join(', ')}`), 'rsa'),
   }),
   v.forward(v.check(b => (b.domain_id === undefined) !== (b.domain === undefined), 'send exactly one of domain_id or domain'), ['domain_id']),
+  v.forward(v.check(b => b.algorithm === 'rsa' || b.bits === undefined, `applies to RSA keys only (an Ed25519 key is always ${ED25519_BITS} bits)`), ['bits']),
 )
 
 export type DkimGenerate = v.InferOutput<typeof dkimGenerateSchema>

@@ -65,24 +65,42 @@ describe('DKIM keys', () => {
     expect((await list(domain.id)).body.data.map(k => k.selector)).toEqual(['s2026b'])
   })
 
-  it('Ed25519 is refused with a 400 naming algorithm and why; an Ed25519 key stored before cannot be activated', async () => {
+  it('Ed25519 signs next to RSA: the first of its algorithm is active, rotation stays within the algorithm, bits is a 400', async () => {
     const domain = await createDomain(uniqueDomain('dkimed'))
-    const refused = seen(await generate({ domain_id: domain.id, selector: 'ed', algorithm: 'ed25519' }))
-    expect(expectValidation(refused, 'algorithm').detail).toMatch(/OpenDKIM 2\.11 on this platform cannot sign with Ed25519/)
-    expectValidation(await generate({ domain_id: domain.id, algorithm: 'ed25519', bits: 2048 }), 'algorithm')
-    expect(seen(await generate({ domain_id: domain.id, algorithm: 'rsa', bits: 1024 })).body.key).toMatchObject({ algorithm: 'rsa', status: 'active' })
+    const rsa = seen(await generate({ domain_id: domain.id, bits: 1024 })).body.key
+    const ed = seen(await generate({ domain_id: domain.id, selector: 'ed', algorithm: 'ed25519' }))
+    expect(ed.status).toBe(201)
+    expect(ed.body.key).toMatchObject({ algorithm: 'ed25519', bits: 256, status: 'active', activated_at: expect.any(String) })
+    expect(ed.body.key.dns.value).toMatch(/^v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$/)
+    expect(Buffer.from(ed.body.key.dns.value.replace(/^v=DKIM1; k=ed25519; p=/, ''), 'base64')).toHaveLength(ED25519_KEY_BYTES)
+    expect(expectValidation(seen(await generate({ domain_id: domain.id, algorithm: 'ed25519', bits: 2048 })), 'bits').detail).toMatch(/RSA keys only/)
 
-    // What an older panel made: the migration left it published, and the database keeps it from signing.
+    const ed2 = seen(await generate({ domain_id: domain.id, selector: 'ed2', algorithm: 'ed25519' })).body.key
+    expect(ed2.status).toBe('published')
+    expect(seen(await activate(ed2.id!)).body.key.status).toBe('active')
+    const states = async () => (await list(domain.id)).body.data.map(k => [k.selector, k.algorithm, k.status])
+    // The previous Ed25519 key goes back to published; the RSA key keeps signing.
+    expect(await states()).toEqual([['ed', 'ed25519', 'published'], ['ed2', 'ed25519', 'active'], ['mail', 'rsa', 'active']])
+    expect(seen(await activate(rsa.id!)).body.key.status).toBe('active')
+    expect(await states()).toEqual([['ed', 'ed25519', 'published'], ['ed2', 'ed25519', 'active'], ['mail', 'rsa', 'active']])
+    // One active key per domain and algorithm, in the database too.
+    await expect(sql`UPDATE dkim_keys SET status = 'active' WHERE id = ${ed.body.key.id}`).rejects.toMatchObject({ code: '23505' })
+  })
+
+  it('an Ed25519 key migration 0014 set back to published can be activated again', async () => {
+    const domain = await createDomain(uniqueDomain('dkimold'))
     const { privateKey, publicKey } = generateKeyPairSync('ed25519')
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
     const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(-ED25519_KEY_BYTES).toString('base64')
     const [old] = await sql<{ id: number }[]>`
       INSERT INTO dkim_keys (domain_id, selector, algorithm, bits, status, private_key, public_key)
       VALUES (${domain.id}, 'ed', 'ed25519', 256, 'published', ${pem}, ${raw}) RETURNING id::int AS id`
-    const err = expectError(seen(await activate(old!.id)), 409, 'DKIM_KEY_CANNOT_SIGN')
-    expect(err.detail).toMatch(/cannot sign with Ed25519/)
-    await expect(sql`UPDATE dkim_keys SET status = 'active' WHERE id = ${old!.id}`).rejects.toMatchObject({ code: '23514' })
-    expect((await list(domain.id)).body.data.map(k => [k.selector, k.algorithm, k.status])).toEqual([['ed', 'ed25519', 'published'], ['mail', 'rsa', 'active']])
+    const activated = seen(await activate(old!.id))
+    expect(activated.status).toBe(200)
+    expect(activated.body.key).toMatchObject({ selector: 'ed', algorithm: 'ed25519', status: 'active' })
+    expect(activated.body.key.dns.value).toBe(`v=DKIM1; k=ed25519; p=${raw}`)
+    const [constraint] = await sql`SELECT 1 FROM pg_constraint WHERE conname = 'dkim_keys_only_rsa_signs'`
+    expect(constraint).toBeUndefined()
   })
 
   it('409 for a selector the domain already has; nothing is written', async () => {

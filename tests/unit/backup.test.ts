@@ -196,6 +196,8 @@ describe('backupArchive.validate', () => {
       expect(err.detail, what).toMatch(detail)
     }
     expect(() => backupArchive.validate(documentWith(), VERSIONS)).not.toThrow()
+    // One active key per algorithm: an Ed25519 key signs next to the RSA one (the second OpenDKIM).
+    expect(() => backupArchive.validate(documentWith(d => void Object.assign(d.tables.dkim_keys[1]!, { status: 'active', activated_at: T })), VERSIONS)).not.toThrow()
   })
 
   it('checks rows with the API\'s own schemas and cross-field rules', () => {

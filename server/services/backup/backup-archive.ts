@@ -115,8 +115,6 @@ function checkIntegrity(tables: BackupTables): void {
     })
   }
   tables.dkim_keys.forEach((row, index) => {
-    // dkim_keys_only_rsa_signs (migration 0014): OpenDKIM here signs with RSA keys only.
-    if (row.status === 'active' && row.algorithm !== 'rsa') throw refused(`tables.dkim_keys.${index}.status: an ${row.algorithm} key cannot be active`)
     const problem = dkimKeyPairProblem(row)
     if (problem) throw refused(`tables.dkim_keys.${index}.private_key: ${problem}`)
   })

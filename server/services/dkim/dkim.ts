@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { dkimDb, dkimDomainsDb, type DkimKeyRow } from '#server/db/queries/dkim'
 import { useConfig } from '#server/utils/config'
 import { ApiError, apiErrors } from '#server/utils/errors'
-import { DKIM_DEFAULT_BITS, ED25519_CANNOT_SIGN, type DkimGenerate } from '#shared/schemas/dkim'
+import { DKIM_DEFAULT_BITS, ED25519_BITS, type DkimGenerate } from '#shared/schemas/dkim'
 import type { DkimKey } from '#shared/types/dkim'
 import { legacyRecord } from './key-files'
 import { generateDkimKey } from './keygen'
@@ -82,7 +82,7 @@ export const dkim = {
     return [...rows.map(toWire), ...unmanaged].sort((a, b) => a.domain.localeCompare(b.domain) || a.selector.localeCompare(b.selector))
   },
 
-  /** A new RSA key for a panel domain: active if the domain has none yet, else published until activated. */
+  /** A new key for a panel domain: active if the domain has none of its algorithm yet, else published until activated. */
   async generate(input: DkimGenerate): Promise<DkimKey> {
     const domain = await domainOf(input)
     const selector = input.selector ?? await freeSelector(domain)
@@ -91,7 +91,7 @@ export const dkim = {
     if (await legacyFileExists(keysDir(), domain.name, selector)) {
       throw conflict('DKIM_KEY_EXISTS', 'DKIM key already exists', `A key file from before the panel uses the selector ${selector} for ${domain.name}; choose another.`)
     }
-    const bits = input.bits ?? DKIM_DEFAULT_BITS
+    const bits = input.algorithm === 'ed25519' ? ED25519_BITS : input.bits ?? DKIM_DEFAULT_BITS
     const pair = await generateDkimKey(input.algorithm, bits)
     const row = await dkimDb.insert({ domain_id: domain.id, selector, algorithm: input.algorithm, bits, private_key: pair.privateKey, public_key: pair.publicKey })
     if (!row) {
@@ -106,8 +106,6 @@ export const dkim = {
   async activate(id: number): Promise<DkimKey> {
     const key = await existing(id)
     if (key.status === 'retired') throw conflict('DKIM_KEY_RETIRED', 'DKIM key is retired', 'A retired key may no longer be in DNS; generate a new key instead.')
-    // An Ed25519 key from before generate refused them: OpenDKIM would not sign with it (see ED25519_CANNOT_SIGN).
-    if (key.algorithm !== 'rsa') throw conflict('DKIM_KEY_CANNOT_SIGN', 'DKIM key cannot sign', `${ED25519_CANNOT_SIGN}; generate an RSA key instead.`)
     if (key.status !== 'active') await dkimDb.activate(id)
     return toWire((await dkimDb.get(id))!)
   },

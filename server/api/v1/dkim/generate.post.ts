@@ -5,7 +5,7 @@ import { reconciler } from '#server/mailstack/runner'
 import { dkim } from '#server/services/dkim/dkim'
 import { dkimGenerateSchema } from '#shared/schemas/dkim'
 
-/** POST /api/v1/dkim/generate — a new RSA key for a panel domain (Ed25519 is a 400); the first signs, later ones wait for activate. */
+/** POST /api/v1/dkim/generate — a new RSA or Ed25519 key for a panel domain; the first of its algorithm signs, later ones wait for activate. */
 export default defineApiHandler(async (event) => {
   const key = await dkim.generate(await readValidBody(event, dkimGenerateSchema))
   // The reconciler writes the key files and OpenDKIM's tables.
