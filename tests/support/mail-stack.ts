@@ -146,6 +146,11 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
     const milter = (name: string, binary: string, conf: string, socket: string) => startMilter(ctx, { name, args: [binary, '-f', binary === 'opendkim' ? '-x' : '-c', conf], socket, resolvConf })
     const opendkimConf = join(ctx.opendkim.config_directory, 'opendkim.conf')
     if (existsSync(opendkimConf)) daemons.push(await milter('opendkim', 'opendkim', opendkimConf, ctx.opendkim.socket_path))
+    // The second OpenDKIM (ed25519-sha256; the unit opendkim-ed25519 in production), run as the user opendkim too.
+    const ed25519Conf = join(ctx.opendkim_ed25519.config_directory, 'opendkim.conf')
+    if (existsSync(ed25519Conf)) {
+      daemons.push(await startMilter(ctx, { name: 'opendkim-ed25519', user: 'opendkim', args: ['opendkim', '-f', '-x', ed25519Conf], socket: ctx.opendkim_ed25519.socket_path, resolvConf }))
+    }
     if (opts.helpers?.includes('opendmarc')) {
       daemons.push(await milter('opendmarc', 'opendmarc', join(ctx.opendmarc.config_directory, 'opendmarc.conf'), ctx.opendmarc.socket_path))
     }
@@ -164,10 +169,11 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
  * OpenDKIM or OpenDMARC in the foreground (`-f`) from the conf the reconciler wrote; resolves once its
  * milter socket exists. Postfix is not in the milter's group here, so the socket is opened up.
  */
-async function startMilter(ctx: MailstackContext, m: { name: string, args: string[], socket: string, resolvConf?: string }): Promise<Daemon> {
+async function startMilter(ctx: MailstackContext, m: { name: string, user?: string, args: string[], socket: string, resolvConf?: string }): Promise<Daemon> {
   if (!existsSync(m.args.at(-1)!)) throw new Error(`${m.name}: the reconciler wrote no ${m.args.at(-1)}`)
   mkdirSync(dirname(m.socket), { recursive: true, mode: 0o755 })
-  await exec('chown', [`${m.name}:${m.name}`, dirname(m.socket)])
+  const user = m.user ?? m.name
+  await exec('chown', [`${user}:${user}`, dirname(m.socket)])
   const daemon = start(m.name, m.args[0]!, m.args.slice(1), { resolvConf: m.resolvConf })
   try {
     await waitFor(`the ${m.name} socket`, () => existsSync(m.socket), [daemon])

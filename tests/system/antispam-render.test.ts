@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -28,10 +29,15 @@ afterAll(() => {
 
 const OPTIONAL = COMPONENTS.filter(c => c.optional)
 const templates = mailstackTemplates.fromDir()
+const pkcs8 = (algorithm: 'rsa' | 'ed25519') => (algorithm === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 1024 }) : generateKeyPairSync('ed25519'))
+  .privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+const RSA_KEY = { domain: 'render.test', selector: 'mail', algorithm: 'rsa', signing: true, private_key: pkcs8('rsa') } as const
+// An active Ed25519 key, so the second OpenDKIM is wanted and wired in too.
+const ED25519_KEY = { domain: 'render.test', selector: 'ed', algorithm: 'ed25519', signing: true, private_key: pkcs8('ed25519') } as const
 const everythingOn: MailstackData = {
   antispam: { ...DEFAULT_ANTISPAM, dnsbl_zones: ['zen.spamhaus.org=127.0.0.[2..11]', 'bl.spamcop.net'], clamav_enabled: true, spampd_enabled: true },
   whitelist: [{ kind: 'ip', value: '192.0.2.10' }, { kind: 'cidr', value: '198.51.100.0/24' }, { kind: 'domain', value: 'partner.example' }, { kind: 'email', value: 'postmaster@example.org' }],
-  dkimKeys: [],
+  dkimKeys: [RSA_KEY, ED25519_KEY],
 }
 
 /** A PATH with every executable of this one except `missing` (symlinks, so the rest is the real thing). */
@@ -67,6 +73,7 @@ const filesOf = (report: ReconcileReport, name: MailComponentName) => report.fil
 /** What each helper adds to Postfix's configuration when it is wired in. */
 const WIRING: Record<string, (r: { mainCf: string, masterCf: string, context: ReturnType<typeof mailstackContext.build> }) => boolean> = {
   'opendkim': r => r.mainCf.includes(`unix:${r.context.opendkim.socket_path}`),
+  'opendkim-ed25519': r => r.mainCf.includes(`unix:${r.context.opendkim_ed25519.socket_path}`),
   'opendmarc': r => r.mainCf.includes(`unix:${r.context.opendmarc.socket_path}`),
   'policyd-spf': r => r.mainCf.includes('unix:private/policyd-spf') && /^policyd-spf unix/m.test(r.masterCf),
   'postgrey': r => r.mainCf.includes(`inet:${r.context.postgrey.listen}`),
@@ -140,8 +147,21 @@ describe('the anti-spam capability gate on real Postfix', () => {
     }
     expect(run.mainCf).not.toContain('reject_rbl_client')
     expect(run.masterCf).not.toContain('content_filter=scan')
-    // DKIM has no switch: it keeps signing.
+    // DKIM has no switch: it keeps signing, with both algorithms.
     expect(WIRING.opendkim!(run)).toBe(true)
+    expect(WIRING['opendkim-ed25519']!(run)).toBe(true)
+    await postfixCheck(run.context.postfix.config_directory)
+  }, 30_000)
+
+  it('no active Ed25519 key: the second OpenDKIM is written but not wired in, and the run says why', async () => {
+    const capabilities = detectCapabilities()
+    expect(capabilities['opendkim-ed25519'].installed, 'opendkim (the setup installs it)').toBe(true)
+    const run = await reconcileFresh(capabilities, { ...everythingOn, dkimKeys: [RSA_KEY, { ...ED25519_KEY, signing: false }] })
+    expect(run.report.errors).toEqual([])
+    expect(run.report.notes).toContain('opendkim-ed25519: no domain has an active Ed25519 key: Postfix does not use it')
+    expect(WIRING['opendkim-ed25519']!(run)).toBe(false)
+    expect(run.mainCf).toContain(`mailpanel_submission_milters = unix:${run.context.opendkim.socket_path}\n`)
+    expect(filesOf(run.report, 'opendkim-ed25519').every(f => f.result === 'created')).toBe(true)
     await postfixCheck(run.context.postfix.config_directory)
   }, 30_000)
 })

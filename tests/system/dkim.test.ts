@@ -62,6 +62,10 @@ async function verify(message: string, keys: DkimKey[]): Promise<string> {
 /** OpenDKIM's verdict for the signature of one selector, from the Authentication-Results it would add. */
 const verdict = (output: string, selector: string) => new RegExp(`dkim=(\\w+)[^;]*header\\.s=${selector}\\b`).exec(output)?.[1] ?? `none: ${output}`
 
+/** Every header of that name, each unfolded onto one line. */
+const headerBlocks = (message: string, name: string) => message.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)
+  .filter(l => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+
 const selectors = (message: string) => [...message.matchAll(/^DKIM-Signature:[\s\S]*?\bs=([a-z0-9-]+);/gm)].map(m => m[1])
 
 describe('DKIM on the real daemons', () => {
@@ -113,5 +117,33 @@ describe('DKIM on the real daemons', () => {
     const rotated = await list()
     expect(verdict(await verify(second, rotated), 'mail2')).toBe('pass')
     expect(verdict(await verify(first, rotated), 'mail')).toBe('pass')
+  }, 120_000)
+
+  it('an Ed25519 key next to the RSA one: the second OpenDKIM adds an ed25519-sha256 signature, both verify and a changed body byte fails both', async () => {
+    const domainId = (await list()).find(k => k.domain === DOMAIN)!.domain_id
+    const before = await lastRunId()
+    const gen = await stack.api<{ key: DkimKey }>('/api/v1/dkim/generate', { body: { domain_id: domainId, selector: 'ed', algorithm: 'ed25519' } })
+    expect(gen.status, JSON.stringify(gen.body)).toBe(201)
+    expect(gen.body.key).toMatchObject({ algorithm: 'ed25519', status: 'active' })
+    await newRun(before)
+    const conf = readFileSync(join(stack.ctx.opendkim_ed25519.config_directory, 'opendkim.conf'), 'utf8')
+    expect(conf).toMatch(/^SignatureAlgorithm\s+ed25519-sha256$/m)
+    expect(readFileSync(join(stack.ctx.postfix.config_directory, 'main.cf'), 'utf8'))
+      .toContain(`mailpanel_submission_milters = unix:${stack.ctx.opendkim.socket_path}, unix:${stack.ctx.opendkim_ed25519.socket_path}`)
+
+    const message = await send(`dkim-dual-${Date.now()}`)
+    const signatures = headerBlocks(message, 'DKIM-Signature')
+    expect(signatures.map(h => [/\ba=([\w-]+)/.exec(h)?.[1], /\bs=([\w-]+)/.exec(h)?.[1]]).sort()).toEqual([['ed25519-sha256', 'ed'], ['rsa-sha256', 'mail2']])
+    const keys = await list()
+    expect(keys.find(k => k.selector === 'ed')!.dns.value).toMatch(/^v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$/)
+    const good = await verify(message, keys)
+    expect(verdict(good, 'mail2'), good).toBe('pass')
+    expect(verdict(good, 'ed'), good).toBe('pass')
+
+    const tampered = message.replace(/body of dkim-dual/, 'Body of dkim-dual')
+    expect(tampered).not.toBe(message)
+    const bad = await verify(tampered, keys)
+    expect(verdict(bad, 'mail2'), bad).toBe('fail')
+    expect(verdict(bad, 'ed'), bad).toBe('fail')
   }, 120_000)
 })
