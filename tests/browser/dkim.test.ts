@@ -16,12 +16,13 @@ async function keyOf(selector: string): Promise<DkimKey> {
 }
 const clipboard = () => d.w.page.evaluate(() => navigator.clipboard.readText())
 
-async function generate(selector: string) {
+async function generate(selector: string, before: (form: ReturnType<typeof d.w.page.getByTestId>) => Promise<void> = async () => {}) {
   await d.w.page.getByTestId('generate-dkim').click()
   const form = d.w.page.getByTestId('dkim-form')
   await form.getByLabel('Domain').click()
   await d.w.page.getByRole('option', { name: DOMAIN }).click()
   await form.getByLabel('Selector').fill(selector)
+  await before(form)
   await form.getByRole('button', { name: 'Generate key' }).click()
   return form
 }
@@ -119,6 +120,21 @@ describe('the DKIM tab in Chromium', () => {
     await poll(() => row('s1').count()).toBe(0)
     expect(await keyOf('s1')).toBeUndefined()
     await poll(() => status('s2')).toBe('signing')
+  })
+
+  it('generates an Ed25519 key next to the RSA one: no key length to choose, it signs at once and the RSA key keeps signing', async () => {
+    const form = await generate('ed1', async (f) => {
+      expect(await f.getByText('RSA key length').count()).toBe(1)
+      await f.getByRole('radio', { name: 'Ed25519' }).click()
+      await f.getByText('RSA key length').waitFor({ state: 'detached' })
+    })
+    await form.waitFor({ state: 'detached' })
+    await poll(() => status('ed1')).toBe('signing')
+    expect(await row('ed1').innerText()).toContain('Ed25519')
+    expect(await row('ed1').getByTestId('dkim-status').getAttribute('title')).toMatch(/ed25519-sha256/)
+    await poll(() => status('s2')).toBe('signing')
+    expect((await keyOf('ed1')).dns.value).toMatch(/^v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$/)
+    await d.w.screenshot('dkim-ed25519')
   })
 
   it('made no request to another origin and logged no unexpected console error', () => {
