@@ -34,6 +34,7 @@ const json = args.includes('--json')
 const file = args.find(a => !a.startsWith('--'))
 const flat = args.includes('--flat') || (!file && !json)
 const say = json ? () => {} : (...a) => console.log(...a)
+const table = json ? () => {} : printTable
 
 function ensurePflogsumm() {
   if (existsSync(PFLOGSUMM)) return
@@ -139,11 +140,11 @@ async function main() {
     const equal = TOTALS.every(k => show(asPflogsummPrints(o.totals[k])) === show(theirs[k]))
 
     say(`\n${lines} lines, ${Math.round(statSync(path).size / KB / KB)} MB`)
-    printTable(['', 'wall ms', 'lines/s', 'lines/s net of start-up', 'peak RSS MB', 'note'], [
+    table(['', 'wall ms', 'lines/s', 'lines/s net of start-up', 'peak RSS MB', 'note'], [
       ['ours (Node, bundled)', Math.round(o.ms), oursRate, perSecond(lines, net(o, oursIdle)), mb(rssKb), `start-up ${Math.round(best(oursIdle).ms)} ms; parse alone ${Math.round(o.parseMs)} ms`],
       [`pflogsumm (${PFLOGSUMM})`, Math.round(p.ms), pfRate, perSecond(lines, net(p, pfIdle)), '', `start-up ${Math.round(best(pfIdle).ms)} ms`],
     ])
-    printTable(['total', 'ours', 'pflogsumm', 'equal'], TOTALS.map(k => [k, o.totals[k], show(theirs[k]), show(asPflogsummPrints(o.totals[k])) === show(theirs[k]) ? 'yes' : 'NO']))
+    table(['total', 'ours', 'pflogsumm', 'equal'], TOTALS.map(k => [k, o.totals[k], show(theirs[k]), show(asPflogsummPrints(o.totals[k])) === show(theirs[k]) ? 'yes' : 'NO']))
     say(`Also ours: sent ${o.totals.sent} (authenticated), inbound ${o.totals.inbound}, local ${o.totals.local}, deferrals ${o.totals.deferrals}, `
       + `rejects ${JSON.stringify(o.totals.rejects)}, ${o.minutes} minute buckets, ${o.mailboxes} sending mailboxes; ${o.skipped} lines not Postfix's`)
     say(`Ratio (ours / pflogsumm lines/s): ${ratio}× whole process, ${netRatio}× net of start-up (aim ≥ ${AIM_RATIO}×: ${ratio >= AIM_RATIO ? 'met' : 'MISSED'})`)
