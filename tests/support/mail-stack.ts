@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
@@ -92,12 +93,15 @@ export interface MailStackPorts {
 }
 
 /** The anti-spam helpers a test can run beside Postfix (OpenDKIM always runs when configured). */
-export type MailHelper = 'opendmarc' | 'postgrey'
+export type MailHelper = 'opendmarc' | 'postgrey' | 'clamsmtp' | 'spampd'
 
 export interface MailStackOptions {
   /** See start(): every daemon resolves through this file's name server. */
   resolvConf?: string
-  /** Off by default: a running postgrey would greylist the other suites' inbound mail. */
+  /**
+   * Off by default: a running postgrey would greylist the other suites' inbound mail. `clamsmtp`
+   * starts clamd too, with TEST_VIRUS_SIGNATURE as its only signature database.
+   */
   helpers?: MailHelper[]
 }
 
@@ -122,8 +126,9 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
   // The certificate is the reconciler's: it installed the day-0 one at ctx.tls.{cert,key}_file.
   if (!existsSync(ctx.tls.cert_file)) throw new Error(`the reconciler did not install a certificate at ${ctx.tls.cert_file}`)
 
-  const logs = () => [ctx.postfix.maillog_file, ctx.dovecot.log_path]
-    .map(f => `--- ${f}\n${existsSync(f) ? readFileSync(f, 'utf8') : '(none)'}`).join('\n')
+  const daemons: Daemon[] = []
+  const logs = () => [...[ctx.postfix.maillog_file, ctx.dovecot.log_path]
+    .map(f => `--- ${f}\n${existsSync(f) ? readFileSync(f, 'utf8') : '(none)'}`), ...daemons.map(d => `--- ${d.name}\n${d.output()}`)].join('\n')
   // `postfix check` creates the queue folders (incl. private/, where Dovecot puts the SASL socket).
   // Postfix prints nothing without a TTY, so on failure the mail log is the diagnosis.
   try {
@@ -134,7 +139,6 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
   }
   await exec('doveconf', ['-n', '-c', join(ctx.dovecot.config_directory, 'dovecot.conf')])
 
-  const daemons: Daemon[] = []
   const stopAll = async () => {
     for (const d of daemons.reverse()) await stop(d)
   }
@@ -155,12 +159,15 @@ export async function startMailStack(ctx: MailstackContext, ports: MailStackPort
       daemons.push(await milter('opendmarc', 'opendmarc', join(ctx.opendmarc.config_directory, 'opendmarc.conf'), ctx.opendmarc.socket_path))
     }
     if (opts.helpers?.includes('postgrey')) daemons.push(await startPostgrey(ctx, resolvConf))
+    // The content filters, last in the chain first, before Postfix hands them inbound mail.
+    if (opts.helpers?.includes('spampd')) daemons.push(await startSpampd(ctx, resolvConf))
+    if (opts.helpers?.includes('clamsmtp')) daemons.push(...await startClamsmtp(ctx))
     daemons.push(start('postfix', 'postfix', ['-c', ctx.postfix.config_directory, 'start-fg'], { pid: () => masterPid(ctx.postfix.queue_directory), resolvConf }))
     await waitFor('Postfix smtpd', async () => await listening(ports.smtp, ports.host) && await listening(ports.submission, ports.host), daemons)
   }
   catch (err) {
     await stopAll()
-    throw new Error(`${(err as Error).message}\n${daemons.map(d => `${d.name}: ${d.output()}`).join('\n')}\n${logs()}`)
+    throw new Error(`${(err as Error).message}\n${logs()}`)
   }
   return { logs, stop: stopAll }
 }
@@ -191,18 +198,86 @@ async function startPostgrey(ctx: MailstackContext, resolvConf?: string): Promis
   const env = readFileSync(join(ctx.postgrey.config_directory, 'postgrey.env'), 'utf8')
   const options = /^POSTGREY_OPTS="([^"]*)"$/m.exec(env)?.[1]?.split(' ').filter(Boolean)
   if (!options) throw new Error(`postgrey.env has no POSTGREY_OPTS:\n${env}`)
-  for (const dir of [ctx.postgrey.db_directory, dirname(ctx.postgrey.pid_file)]) {
-    mkdirSync(dir, { recursive: true, mode: 0o755 })
-    await exec('chown', ['postgrey:postgrey', dir])
-  }
-  const [host, port] = [ctx.postgrey.listen.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(ctx.postgrey.listen)![1])]
-  const daemon = start('postgrey', 'postgrey', options, { resolvConf })
+  await ownedDirs('postgrey', [ctx.postgrey.db_directory, dirname(ctx.postgrey.pid_file)])
+  return startListening('postgrey', 'postgrey', options, ctx.postgrey.listen, resolvConf)
+}
+
+/** Starts a daemon that serves TCP and resolves once `listen` (`host:port`) accepts connections. */
+async function startListening(name: string, cmd: string, args: string[], listen: string, resolvConf?: string): Promise<Daemon> {
+  const [, host = '', port = ''] = /^(.*):(\d+)$/.exec(listen) ?? []
+  const daemon = start(name, cmd, args, { resolvConf })
   try {
-    await waitFor('postgrey', () => listening(port, host), [daemon])
+    await waitFor(name, () => listening(Number(port), host), [daemon])
   }
   catch (err) {
     await stop(daemon)
     throw err
   }
   return daemon
+}
+
+/** The one signature of the test's ClamAV database (.ndb: name, any file type, anywhere, hex of the marker). */
+export const TEST_VIRUS_SIGNATURE = { name: 'MailPanel.Test.Virus', marker: 'MAILPANEL-TEST-VIRUS-7f3a' }
+
+async function ownedDirs(owner: string, dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true, mode: 0o755 })
+    await exec('chown', [`${owner}:${owner}`, dir])
+  }
+}
+
+/**
+ * clamd (ClamAV's own configuration is the package's, not the panel's: written here, socket where the
+ * rendered clamsmtpd.conf looks for it) with a one-signature database, then clamsmtpd in the
+ * foreground (`-d`) from the rendered file.
+ */
+async function startClamsmtp(ctx: MailstackContext): Promise<Daemon[]> {
+  const conf = join(ctx.clamsmtp.config_directory, 'clamsmtpd.conf')
+  if (!existsSync(conf)) throw new Error(`clamsmtp: the reconciler wrote no ${conf}`)
+  const clamdDir = join(ctx.root, 'var/lib/clamav-test')
+  mkdirSync(clamdDir, { recursive: true, mode: 0o755 })
+  writeFileSync(join(clamdDir, 'mailpanel-test.ndb'), `${TEST_VIRUS_SIGNATURE.name}:0:*:${Buffer.from(TEST_VIRUS_SIGNATURE.marker).toString('hex')}\n`)
+  await ownedDirs('clamav', [dirname(ctx.clamsmtp.clamd_socket)])
+  writeFileSync(join(clamdDir, 'clamd.conf'), [
+    'Foreground yes', `LocalSocket ${ctx.clamsmtp.clamd_socket}`, 'LocalSocketMode 666', `DatabaseDirectory ${clamdDir}`, 'LogTime yes', 'LogVerbose yes', '',
+  ].join('\n'))
+  const clamd = start('clamd', 'clamd', ['-c', join(clamdDir, 'clamd.conf')])
+  try {
+    await waitFor('the clamd socket', () => existsSync(ctx.clamsmtp.clamd_socket), [clamd])
+    await ownedDirs('clamsmtp', [dirname(ctx.clamsmtp.pid_file), ctx.clamsmtp.temp_directory])
+    const listen = /^Listen: (\S+)$/m.exec(readFileSync(conf, 'utf8'))?.[1] ?? ctx.clamsmtp.listen
+    return [clamd, await startListening('clamsmtpd', 'clamsmtpd', ['-f', conf, '-d', '1'], listen)]
+  }
+  catch (err) {
+    await stop(clamd)
+    throw new Error(`${(err as Error).message}\nclamd: ${clamd.output()}`)
+  }
+}
+
+/** spampd in the foreground (`--nodetach`) with the options of the rendered spampd.env. */
+async function startSpampd(ctx: MailstackContext, resolvConf?: string): Promise<Daemon> {
+  const env = readFileSync(join(ctx.spampd.config_directory, 'spampd.env'), 'utf8')
+  const options = /^SPAMPD_ARGS="([^"]*)"$/m.exec(env)?.[1]?.split(' ').filter(Boolean)
+  if (!options) throw new Error(`spampd.env has no SPAMPD_ARGS:\n${env}`)
+  await ownedDirs('spampd', [dirname(ctx.spampd.pid_file)])
+  // spampd logs only to syslog and exits without one; this machine has none, so it gets a UDP sink
+  // (`--logsock=inet`: localhost:514) whose lines become part of its output.
+  const sink = createSocket('udp4')
+  let logged = ''
+  sink.on('message', (msg) => {
+    logged += `${msg.toString('utf8')}\n`
+  })
+  await new Promise<void>((resolve, reject) => {
+    sink.once('error', reject)
+    sink.bind(514, '127.0.0.1', () => resolve())
+  })
+  try {
+    const daemon = await startListening('spampd', 'spampd', [...options, '--nodetach', '--logsock=inet'], ctx.spampd.listen, resolvConf)
+    void daemon.exited.then(() => sink.close())
+    return { ...daemon, output: () => `${daemon.output()}${logged}` }
+  }
+  catch (err) {
+    sink.close()
+    throw new Error(`${(err as Error).message}\nsyslog: ${logged}`)
+  }
 }

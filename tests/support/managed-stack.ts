@@ -16,7 +16,7 @@ export interface ManagedStack {
   /** The panel role's password, which Postfix's maps and Dovecot's SQL file carry. */
   dbPassword: string
   api: <T = Record<string, unknown>>(path: string, opts?: RequestOptions) => Promise<ApiResponse<T>>
-  ports: MailStackPorts & { imaps: number, submissionPlain: number, policyd: number, greylist: number }
+  ports: MailStackPorts & { imaps: number, submissionPlain: number, policyd: number, greylist: number, clamsmtp: number, reinject: number, spampd: number }
   /** The paths the panel renders to (the same context its reconciler builds). */
   ctx: MailstackContext
   daemons?: RunningMailStack
@@ -45,6 +45,11 @@ export interface ManagedStackOptions extends MailStackOptions {
    * and 587 instead of 127.0.0.1, so clients in another network namespace reach it.
    */
   smtpHost?: string
+  /**
+   * Leave ClamAV and spampd switched on (the test starts clamd, clamsmtpd and spampd itself). Off by
+   * default: an installed content filter that is not running would hold every inbound message in the queue.
+   */
+  contentFilters?: boolean
 }
 
 /**
@@ -69,9 +74,17 @@ export async function startManagedStack(opts: ManagedStackOptions = {}): Promise
     cleanup.push(server.stop)
     await raiseRateLimits(server.url)
     const api = <T = Record<string, unknown>>(path: string, o: RequestOptions = {}) => apiAt<T>(path, { ...o, baseUrl: server.url })
-    const [smtp, submission, imap, imaps, submissionPlain, greylist] = await freePorts(6)
+    if (!opts.contentFilters) {
+      const off = await api('/api/v1/config/antispam', { method: 'PUT', body: { clamav_enabled: false, spampd_enabled: false } })
+      if (off.status !== 200) throw new Error(`PUT /config/antispam: ${off.status} ${JSON.stringify(off.body)}`)
+      await waitForRun(api, 'antispam')
+    }
+    const [smtp, submission, imap, imaps, submissionPlain, greylist, clamsmtp, reinject, spampd] = await freePorts(9)
     const host = opts.smtpHost ?? '127.0.0.1'
-    const ports = { smtp: smtp!, submission: submission!, imap: imap!, imaps: imaps!, submissionPlain: submissionPlain!, policyd: policydPort, greylist: greylist!, host }
+    const ports = {
+      smtp: smtp!, submission: submission!, imap: imap!, imaps: imaps!, submissionPlain: submissionPlain!, policyd: policydPort,
+      greylist: greylist!, clamsmtp: clamsmtp!, reinject: reinject!, spampd: spampd!, host,
+    }
     const settings = {
       smtp_listen: `${host}:${ports.smtp}`,
       submission_listen: `${host}:${ports.submission}`,
@@ -80,6 +93,9 @@ export async function startManagedStack(opts: ManagedStackOptions = {}): Promise
       imap_port: ports.imap,
       imaps_port: ports.imaps,
       greylist_listen: `127.0.0.1:${ports.greylist}`,
+      clamsmtp_listen: `127.0.0.1:${ports.clamsmtp}`,
+      reinject_listen: `127.0.0.1:${ports.reinject}`,
+      spampd_listen: `127.0.0.1:${ports.spampd}`,
       inet_interfaces: opts.smtpHost ? `127.0.0.1, ${opts.smtpHost}` : 'loopback-only',
       inet_protocols: 'ipv4',
       auth_failure_delay: 0,
@@ -102,6 +118,9 @@ export async function startManagedStack(opts: ManagedStackOptions = {}): Promise
       inetProtocols: settings.inet_protocols,
       authFailureDelaySeconds: 0,
       greylistListen: settings.greylist_listen,
+      clamsmtpListen: settings.clamsmtp_listen,
+      reinjectListen: settings.reinject_listen,
+      spampdListen: settings.spampd_listen,
     })
     const stack: ManagedStack = { server, api, ports, ctx, stop, dbPassword: decodeURIComponent(new URL(databaseUrl).password) }
     if (opts.startDaemons !== false) {

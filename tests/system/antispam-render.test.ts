@@ -70,6 +70,9 @@ async function postfixCheck(configDirectory: string): Promise<void> {
 
 const filesOf = (report: ReconcileReport, name: MailComponentName) => report.files.filter(f => f.daemon === name)
 
+/** `127.0.0.1:10025` as an smtp(8) next hop: `[127.0.0.1]:10025`. */
+const nexthop = (listen: string) => listen.replace(/^(.*):(\d+)$/, '[$1]:$2')
+
 /** What each helper adds to Postfix's configuration when it is wired in. */
 const WIRING: Record<string, (r: { mainCf: string, masterCf: string, context: ReturnType<typeof mailstackContext.build> }) => boolean> = {
   'opendkim': r => r.mainCf.includes(`unix:${r.context.opendkim.socket_path}`),
@@ -77,8 +80,13 @@ const WIRING: Record<string, (r: { mainCf: string, masterCf: string, context: Re
   'opendmarc': r => r.mainCf.includes(`unix:${r.context.opendmarc.socket_path}`),
   'policyd-spf': r => r.mainCf.includes('unix:private/policyd-spf') && /^policyd-spf unix/m.test(r.masterCf),
   'postgrey': r => r.mainCf.includes(`inet:${r.context.postgrey.listen}`),
-  'clamsmtp': r => r.masterCf.includes(`content_filter=scan:[${r.context.clamsmtp.listen.replace(/:\d+$/, '')}]`),
-  'spampd': r => /spampd/.test(r.masterCf),
+  'clamsmtp': r => r.masterCf.includes(`content_filter=scan:${nexthop(r.context.clamsmtp.listen)}`),
+  // First in the chain, or where clamsmtpd hands clean mail on to.
+  'spampd': (r) => {
+    const clamsmtpConf = join(r.context.clamsmtp.config_directory, 'clamsmtpd.conf')
+    return r.masterCf.includes(`content_filter=scan:${nexthop(r.context.spampd.listen)}`)
+      || (WIRING.clamsmtp!(r) && existsSync(clamsmtpConf) && readFileSync(clamsmtpConf, 'utf8').includes(`OutAddress: ${r.context.spampd.listen}`))
+  },
 }
 
 const claimed = (base: Capabilities, names: MailComponentName[]): Capabilities => ({
@@ -127,7 +135,7 @@ describe('the anti-spam capability gate on real Postfix', () => {
 
     const spampdOnly = await reconcileFresh(claimed(detectCapabilities(), ['spampd']), { ...everythingOn, antispam: { ...everythingOn.antispam, clamav_enabled: false } })
     expect(spampdOnly.report.errors).toEqual([])
-    expect(spampdOnly.masterCf).toContain(`content_filter=scan:[${spampdOnly.context.spampd.listen.replace(/:\d+$/, '')}]`)
+    expect(spampdOnly.masterCf).toContain(`content_filter=scan:${nexthop(spampdOnly.context.spampd.listen)}`)
     await postfixCheck(spampdOnly.context.postfix.config_directory)
   }, 30_000)
 

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { restartService, runningFromPidFile } from '../process'
 import type { MailComponent } from './types'
 
@@ -14,6 +15,8 @@ export const clamsmtp: MailComponent = {
   templates: [{ template: 'clamsmtp/clamsmtpd.conf.liquid', name: 'clamsmtpd.conf' }],
   tools: {
     prepare(ctx) {
+      // Only the last folder is private: a recursive 0750 would close var/spool to Postfix too.
+      mkdirSync(dirname(ctx.clamsmtp.temp_directory), { recursive: true, mode: 0o755 })
       mkdirSync(ctx.clamsmtp.temp_directory, { recursive: true, mode: 0o750 })
     },
     // No checker of its own; the file holds only addresses and paths the API's schemas checked.
