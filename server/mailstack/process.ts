@@ -83,7 +83,8 @@ export function commandLine(pid: number): string[] | undefined {
 export function otherCommandLine(pidFile: string, configFile: string): string | undefined {
   const pid = pidFrom(pidFile)
   const argv = pid === undefined ? undefined : commandLine(pid)
-  return argv && !argv.includes(configFile) ? argv.join(' ') : undefined
+  // An empty command line is a zombie or a process mid-exec: nothing to judge.
+  return argv?.length && !argv.includes(configFile) ? argv.join(' ') : undefined
 }
 
 const systemdRunning = (): boolean => existsSync('/run/systemd/system')
