@@ -35,6 +35,9 @@ export const apiErrors = {
   unsupportedMediaType: () =>
     new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as JSON with Content-Type: application/json.'),
   unavailable: (detail: string) => new ApiError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', detail),
+  /** A program the request needs is not installed: which one, and the package that provides it. */
+  capabilityMissing: (binary: string, packages: { debian: string, rhel: string | null }) =>
+    new ApiError(409, 'CAPABILITY_MISSING', 'Capability missing', `${binary} is not installed on this server: install the ${packages.debian} package (Debian/Ubuntu)${packages.rhel ? ` or ${packages.rhel} (RHEL family)` : ''}.`),
   internal: () => new ApiError(500, 'INTERNAL_ERROR', 'Internal error', 'The error was logged on the server; try again or check the panel log.'),
 }
 
