@@ -23,14 +23,14 @@ interface ApiHandlerOptions {
   query?: boolean
 }
 
-/** `DELETE /api/v1/domains/7` → action `DELETE /api/v1/domains/:id`, target `7`; a create's target is the new id. */
+/** `DELETE /api/v1/domains/7` → action `DELETE /api/v1/domains/:id`, target `7`; a create's target is the new id; a handler may name it (auditTarget). */
 function describe(event: H3Event, result: unknown): { action: string, target: string } {
   const path = requestPath(event).replace(/\/+$/, '')
   const ids = path.match(/\/\d+(?=\/|$)/g)?.map(s => s.slice(1)) ?? []
   const created = (result as { id?: unknown } | undefined)?.id
   return {
     action: `${event.method} ${path.replace(/\/\d+(?=\/|$)/g, '/:id')}`,
-    target: ids.at(-1) ?? (created === undefined ? '' : String(created)),
+    target: event.context.auditTarget ?? ids.at(-1) ?? (created === undefined ? '' : String(created)),
   }
 }
 
@@ -50,6 +50,8 @@ declare module 'h3' {
   interface H3EventContext {
     /** Who a not-yet-authenticated request claims to be (the username of a sign-in attempt). */
     auditActor?: string
+    /** What a mutation acts on when its path has no id (the user a session kick disconnects). */
+    auditTarget?: string
   }
 }
 

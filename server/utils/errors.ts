@@ -20,7 +20,7 @@ export interface ErrorEnvelope {
 }
 
 /** Entity names as they appear in codes: `DOMAIN` → DOMAIN_NOT_FOUND / DOMAIN_EXISTS. */
-export type Entity = 'DOMAIN' | 'MAILBOX' | 'ALIAS' | 'TOKEN' | 'WEBHOOK' | 'ROUTE' | 'WHITELIST_ENTRY'
+export type Entity = 'DOMAIN' | 'MAILBOX' | 'ALIAS' | 'TOKEN' | 'WEBHOOK' | 'ROUTE' | 'WHITELIST_ENTRY' | 'QUEUE_MESSAGE' | 'SESSION'
 
 const label = (entity: Entity) => entity.charAt(0) + entity.slice(1).toLowerCase().replaceAll('_', ' ')
 
