@@ -28,9 +28,13 @@ function describe(event: H3Event, result: unknown): { action: string, target: st
   const path = requestPath(event).replace(/\/+$/, '')
   const ids = path.match(/\/\d+(?=\/|$)/g)?.map(s => s.slice(1)) ?? []
   const created = (result as { id?: unknown } | undefined)?.id
+  // A route parameter that is not a numeric id (a Postfix queue id): `:queueId` in the action, its value the target.
+  const named = Object.entries(event.context.params ?? {}).filter(([name, value]) => name !== '_' && value && !/^\d+$/.test(value))
+  let action = path.replace(/\/\d+(?=\/|$)/g, '/:id')
+  for (const [name, value] of named) action = action.replace(`/${value}`, `/:${name}`)
   return {
-    action: `${event.method} ${path.replace(/\/\d+(?=\/|$)/g, '/:id')}`,
-    target: event.context.auditTarget ?? ids.at(-1) ?? (created === undefined ? '' : String(created)),
+    action: `${event.method} ${action}`,
+    target: event.context.auditTarget ?? named.at(-1)?.[1] ?? ids.at(-1) ?? (created === undefined ? '' : String(created)),
   }
 }
 

@@ -125,3 +125,10 @@ export function getIdParam(event: H3Event, name = 'id'): number {
   if (!(id <= MAX_ID)) throw apiErrors.validation(`${name}: must be a positive integer`)
   return id
 }
+
+/** A route parameter checked by a schema (a Postfix queue id); a bad one is a 400 naming the parameter, its value never echoed. */
+export function getValidParam<S extends v.GenericSchema>(event: H3Event, name: string, schema: S): v.InferOutput<S> {
+  const result = v.safeParse(schema, getRouterParam(event, name) ?? '')
+  if (!result.success) throw apiErrors.validation(`${name}: ${humanize(result.issues[0]!)}`)
+  return result.output
+}
