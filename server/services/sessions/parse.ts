@@ -43,10 +43,11 @@ export function parseWho(stdout: string): MailSession[] {
   return [...sessions.values()].sort((a, b) => a.user.localeCompare(b.user) || a.protocol.localeCompare(b.protocol) || a.remote_ip.localeCompare(b.remote_ip))
 }
 
-/** The users `doveadm kick` names after "kicked connections from the following users:" (nothing when it kicked none). */
+// Dovecot 2.3 prints the kicked users before this heading (its formatter flushes them first), 2.4 after it.
+const KICKED_HEADINGS = /(?:kicked connections from the following users|warning: other connections would also be kicked from following users):?/gi
+
+/** The users `doveadm kick` names around its "kicked connections from the following users:" heading (none for "no users kicked"). */
 export function parseKicked(stdout: string): string[] {
-  const lines = stdout.split('\n').map(line => line.trim()).filter(Boolean)
-  const at = lines.findIndex(line => /^kicked connections from the following users:?$/i.test(line))
-  if (at < 0) return []
-  return lines.slice(at + 1).flatMap(line => line.split(/\s+/)).filter(Boolean)
+  if (!stdout.match(KICKED_HEADINGS)) return []
+  return stdout.replace(KICKED_HEADINGS, ' ').split(/\s+/).filter(Boolean)
 }
