@@ -6,6 +6,7 @@ export declare const CONFIG_DEFAULTS: Readonly<{
   LOG_FORMAT: string
   MAIL_HOSTNAME: string
   POLICYD_LISTEN: string
+  MAILSTATS_INTERVAL_S: string
   HTTPS: string
 }>
 export declare function isDnsName(value: string): boolean

@@ -26,6 +26,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   MAIL_HOSTNAME: 'localhost',
   POLICYD_LISTEN: '127.0.0.1:10031',
   HTTPS: 'off',
+  MAILSTATS_INTERVAL_S: '10',
 })
 
 /**
@@ -56,6 +57,8 @@ export const configRules = {
     return match && isPort(match[3]) ? undefined : 'must be host:port such as 127.0.0.1:10031'
   },
   HTTPS: value => value === 'on' || value === 'off' ? undefined : 'must be on or off',
+  // How often the stats collector reads the mail log (seconds; fractions for tests).
+  MAILSTATS_INTERVAL_S: value => /^\d{1,4}(?:\.\d{1,3})?$/.test(value) && Number(value) >= 0.1 && Number(value) <= 3600 ? undefined : 'must be a number of seconds from 0.1 to 3600',
 }
 
 /** Keys without which the panel does not start. */

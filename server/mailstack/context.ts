@@ -180,6 +180,9 @@ function databaseParts(databaseUrl: string | undefined): MailstackDatabase {
   }
 }
 
+/** Where the rendered main.cf has Postfix write its log (`maillog_file`): what the stats collector reads. */
+export const maillogFile = (root: string): string => join(root, 'var/log/mail.log')
+
 export const mailstackContext = {
   /**
    * The render context for one machine: every path hangs off MAILPANEL_ROOT (SPEC §2a), so root `/`
@@ -200,7 +203,7 @@ export const mailstackContext = {
         config_directory: at('etc/postfix'),
         queue_directory: at('var/spool/postfix'),
         data_directory: at('var/lib/postfix'),
-        maillog_file: at('var/log/mail.log'),
+        maillog_file: maillogFile(root),
         inet_interfaces: l.inetInterfaces,
         inet_protocols: l.inetProtocols,
         smtp_listen: l.smtp,

@@ -5,7 +5,7 @@ import { envFile } from '#lib/env-file.mjs'
 import { CONFIG_DEFAULTS, configProblems } from '#lib/config-rules.mjs'
 
 // Keys whose values may be quoted back in a start-up error; the others hold secrets.
-const SHOWN_KEYS = new Set(['ADMIN_USER', 'HOST', 'PORT', 'LOG_FORMAT', 'MAIL_HOSTNAME', 'POLICYD_LISTEN', 'HTTPS'])
+const SHOWN_KEYS = new Set(['ADMIN_USER', 'HOST', 'PORT', 'LOG_FORMAT', 'MAIL_HOSTNAME', 'POLICYD_LISTEN', 'HTTPS', 'MAILSTATS_INTERVAL_S'])
 
 export interface PanelPaths {
   root: string
@@ -32,6 +32,8 @@ export interface PanelConfig {
   policydListen: string
   /** HTTPS=on: the panel serves HTTPS with the stable TLS pair (server/services/tls/panel-https.ts). */
   https: boolean
+  /** How often the stats collector reads the mail log. */
+  mailstatsIntervalMs: number
 }
 
 export class ConfigError extends Error {}
@@ -96,6 +98,7 @@ export function configFromValues(values: Record<string, string>, paths: PanelPat
     mailHostname: get('MAIL_HOSTNAME'),
     policydListen: get('POLICYD_LISTEN'),
     https: get('HTTPS') === 'on',
+    mailstatsIntervalMs: Math.round(Number(get('MAILSTATS_INTERVAL_S')) * 1000),
   }
 }
 

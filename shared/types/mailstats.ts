@@ -36,6 +36,11 @@ export interface MailMinute {
   deferred: number
   bounced: number
   rejected: number
+  /** Of `rejected`: by class (`other` is the rest). */
+  rejected_rbl: number
+  rejected_greylist: number
+  rejected_policy: number
+  rejected_unknown_user: number
 }
 
 export interface MailStats {

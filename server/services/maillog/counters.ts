@@ -11,14 +11,15 @@ import { type LineParser, MailEvent } from './parse'
 export const MAX_DEFERRED_IDS = 100_000
 const MS_PER_MINUTE = 60_000
 
-interface Bucket {
-  received: number
-  sent: number
-  delivered: number
-  deferred: number
-  bounced: number
-  rejected: number
-}
+type Bucket = Omit<MailMinute, 'start'>
+const emptyBucket = (): Bucket => ({
+  received: 0, sent: 0, delivered: 0, deferred: 0, bounced: 0, rejected: 0,
+  rejected_rbl: 0, rejected_greylist: 0, rejected_policy: 0, rejected_unknown_user: 0,
+})
+const REJECT_FIELD = {
+  rbl: 'rejected_rbl', greylist: 'rejected_greylist', policy: 'rejected_policy', unknown_user: 'rejected_unknown_user', other: undefined,
+} as const satisfies Record<RejectClass, keyof Bucket | undefined>
+const MINUTES_PER_HOUR = 60
 
 const emptyTotals = (): MailTotals => ({
   received: 0, sent: 0, inbound: 0, local: 0, delivered: 0, forwarded: 0, deferred: 0, deferrals: 0, bounced: 0, rejected: 0,
@@ -32,6 +33,8 @@ export class MailCounters {
   private readonly deferredIds = new Set<string>()
   private readonly byMailbox = new Map<string, number>()
   private readonly byDomain = new Map<string, number>()
+  // The same, per hour (`<unix hour>|<login>`): what a collector stores, so "the last 24 h" can be asked.
+  private byHourAndMailbox = new Map<string, number>()
   private minutes = new Map<number, Bucket>()
   // Log lines come in time order, so the bucket of the previous line is nearly always this line's.
   private lastMinute = Number.NaN
@@ -63,7 +66,7 @@ export class MailCounters {
           bucket.received++
           bucket.sent++
         }
-        this.countSender(parser.login())
+        this.countSender(parser.login(), parser.minute)
         break
       }
       case MailEvent.delivered:
@@ -85,7 +88,11 @@ export class MailCounters {
       case MailEvent.rejected:
         t.rejected++
         t.rejects[parser.rejectClass]++
-        if (bucket) bucket.rejected++
+        if (bucket) {
+          bucket.rejected++
+          const field = REJECT_FIELD[parser.rejectClass]
+          if (field) bucket[field]++
+        }
         break
     }
   }
@@ -117,6 +124,16 @@ export class MailCounters {
     return list
   }
 
+  /** Hands over the per-hour sent counts by login and forgets them: `{hour: ISO start, mailbox, sent}`. */
+  takeHourlySenders(): { hour: string, mailbox: string, sent: number }[] {
+    const list = [...this.byHourAndMailbox.entries()].map(([key, sent]) => {
+      const bar = key.indexOf('|')
+      return { hour: new Date(Number(key.slice(0, bar)) * MINUTES_PER_HOUR * MS_PER_MINUTE).toISOString(), mailbox: key.slice(bar + 1), sent }
+    })
+    this.byHourAndMailbox = new Map()
+    return list
+  }
+
   private minuteList(): MailMinute[] {
     return [...this.minutes.entries()].sort((a, b) => a[0] - b[0])
       .map(([minute, b]) => ({ start: new Date(minute * MS_PER_MINUTE).toISOString(), ...b }))
@@ -127,7 +144,7 @@ export class MailCounters {
     if (Number.isNaN(minute)) return null
     let bucket = this.minutes.get(minute)
     if (!bucket) {
-      bucket = { received: 0, sent: 0, delivered: 0, deferred: 0, bounced: 0, rejected: 0 }
+      bucket = emptyBucket()
       this.minutes.set(minute, bucket)
     }
     this.lastMinute = minute
@@ -135,9 +152,13 @@ export class MailCounters {
     return bucket
   }
 
-  private countSender(login: string): void {
+  private countSender(login: string, minute: number): void {
     if (login === '') return
     this.byMailbox.set(login, (this.byMailbox.get(login) ?? 0) + 1)
+    if (!Number.isNaN(minute)) {
+      const key = `${Math.floor(minute / MINUTES_PER_HOUR)}|${login}`
+      this.byHourAndMailbox.set(key, (this.byHourAndMailbox.get(key) ?? 0) + 1)
+    }
     const at = login.lastIndexOf('@')
     if (at < 0) return
     const domain = login.slice(at + 1)
