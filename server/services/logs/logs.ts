@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { consola } from 'consola'
 import { mailstackContext, MailstackContextError } from '#server/mailstack/context'
 import { CommandMissingError, CommandTimeoutError, runCommand } from '#server/utils/command'
 import { useConfig } from '#server/utils/config'
@@ -84,7 +83,6 @@ async function fromJournal(service: LogService, query: LogsQuery): Promise<Pick<
   }
   if (result.code !== 0) {
     const why = scrubSecrets(result.stderr.trim().split('\n')[0] ?? '').slice(0, MAX_DETAIL)
-    consola.warn(`journalctl exited with ${result.code}: ${why}`)
     throw apiErrors.unavailable(`journalctl could not read the journal${why ? `: ${why}` : ''}.`)
   }
   const all = parseJournal(result.stdout)

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { consola } from 'consola'
 import { mailstackContext, MailstackContextError } from '#server/mailstack/context'
 import { CommandMissingError, CommandTimeoutError, runCommand, type CommandResult } from '#server/utils/command'
 import { useConfig } from '#server/utils/config'
@@ -44,7 +43,6 @@ async function doveadm(...args: string[]): Promise<CommandResult> {
 /** A failed doveadm: Dovecot is not running (no anvil socket) or its configuration does not load. */
 function notAnswering(what: string, result: CommandResult): never {
   const why = scrubSecrets(result.stderr.trim().split('\n')[0] ?? '').slice(0, MAX_DETAIL)
-  consola.warn(`doveadm ${what} exited with ${result.code}: ${why}`)
   throw apiErrors.unavailable(`Dovecot did not answer doveadm ${what}${why ? ` (${why})` : ''}: is it running?`)
 }
 
