@@ -7,12 +7,15 @@ import type { Certificate as CertificateRecord } from '#shared/types/certificate
 import type { Alias as AliasRecord, Domain as DomainRecord, Mailbox as MailboxRecord } from '#shared/types/directory'
 import type { ReconcileReport, ReconcileStatus as ReconcileStatusRecord } from '#shared/types/mailstack'
 import type { PolicydStatus as PolicydStatusRecord, PolicydUsage } from '#shared/types/policyd'
+import type { QueueList as QueueListRecord } from '#shared/types/queue'
 import type { Webhook as WebhookRecord } from '#shared/types/webhooks'
 import type { Serialized } from '#shared/types/wire'
 
 export type { ListEnvelope as ListResponse, MessageResponse } from '#shared/types/list'
 export type { AntispamConfig, AntispamFeatureState, WhitelistEntry, WhitelistKind } from '#shared/types/antispam'
 export type { DkimAlgorithm, DkimKey, DkimKeyStatus } from '#shared/types/dkim'
+export type { LogLevel, LogLine, LogsResponse } from '#shared/types/logs'
+export type { MailSession, SessionKickResponse, SessionsResponse } from '#shared/types/sessions'
 export type { LimitOverrides } from '#shared/schemas/limits'
 export type { EffectiveLimits } from '#shared/types/directory'
 
@@ -31,3 +34,6 @@ export type PolicydStatus = Serialized<PolicydStatusRecord>
 /** A reconcile run: the recorded one in the status, or the plan/result POST /reconcile returns. */
 export type ReconcileRun = Serialized<ReconcileReport>
 export type ReconcileStatus = Serialized<ReconcileStatusRecord>
+export type QueueList = Serialized<QueueListRecord>
+export type QueueMessage = QueueList['data'][number]
+export type { QueueActionResponse, QueueName } from '#shared/types/queue'
