@@ -5,7 +5,7 @@ import * as v from 'valibot'
 export const LOG_SERVICES = ['postfix', 'dovecot'] as const
 /** The line counts SPEC §3 names; anything else (a huge number included) is a 400. */
 export const LOG_LINE_COUNTS = [50, 150, 500, 1000] as const
-export const DEFAULT_LOG_LINES = 150
+export const DEFAULT_LOG_LINES: typeof LOG_LINE_COUNTS[number] = 150
 export const MAX_LOG_QUERY = 200
 
 export const logService = v.picklist(LOG_SERVICES, 'must be postfix or dovecot')
