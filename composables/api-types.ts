@@ -16,8 +16,6 @@ export type { AntispamConfig, AntispamFeatureState, WhitelistEntry, WhitelistKin
 export type { DkimAlgorithm, DkimKey, DkimKeyStatus } from '#shared/types/dkim'
 export type { LogLevel, LogLine, LogsResponse } from '#shared/types/logs'
 export type { MailSession, SessionKickResponse, SessionsResponse } from '#shared/types/sessions'
-export type { LogLevel, LogLine, LogsResponse } from '#shared/types/logs'
-export type { MailSession, SessionKickResponse, SessionsResponse } from '#shared/types/sessions'
 export type { LimitOverrides } from '#shared/schemas/limits'
 export type { EffectiveLimits } from '#shared/types/directory'
 
