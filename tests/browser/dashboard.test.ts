@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmDialog, DESKTOP, openPage, PHONE, poll, screenshotOnFailure, shareSession, startDashboard, toast, UI_TIMEOUT_MS, type Dashboard, type WatchedPage } from '../support/browser'
 import { LEGACY_API_KEY, type TestServer } from '../support/server'
@@ -13,7 +15,8 @@ const atLoginWithNext = (next: string) => (u: URL) => u.pathname === '/login' &&
 
 describe('the dashboard in Chromium', () => {
   beforeAll(async () => {
-    d = await startDashboard()
+    // The stats collector reads the mail log twice a second here (10 s by default).
+    d = await startDashboard({}, { MAILSTATS_INTERVAL_S: '0.5' })
     ;({ w, server } = d)
   })
 
@@ -48,10 +51,16 @@ describe('the dashboard in Chromium', () => {
     await w.page.waitForURL(u => u.pathname === '/' && u.host === new URL(server.url).host)
   })
 
-  it('shows the overview with honest mail stats, counts and the empty-allowlist warning', async () => {
+  it('shows the overview with the mail stats counted from the Postfix log, counts and the empty-allowlist warning', async () => {
+    // One authenticated submission, as Postfix logs it, in the file the collector reads.
+    const now = new Date().toISOString().replace('Z', '+00:00')
+    mkdirSync(join(server.root, 'var/log'), { recursive: true })
+    writeFileSync(join(server.root, 'var/log/mail.log'), `${now} mail postfix/submission/smtpd[9]: 5A1B2C3D4E: client=unknown[192.0.2.1], sasl_method=PLAIN, sasl_username=alice@${DOMAIN}\n`)
     await w.page.goto('/')
-    await poll(() => w.page.getByTestId('stat-card').count()).toBe(4)
-    await poll(() => w.page.getByTestId('stat-card').first().innerText()).toContain('No data yet')
+    await poll(() => w.page.getByTestId('stat-card').count()).toBe(8)
+    await poll(() => w.page.getByTestId('stat-card').first().innerText()).toMatch(/Sent \(1 h\)\s+1$/)
+    await poll(() => w.page.getByTestId('collector-status').innerText()).toContain('(1 line so far)')
+    await w.page.getByTestId('traffic-chart').waitFor()
     await w.page.getByTestId('allowlist-banner').waitFor()
     await w.page.getByTestId('overview-counts').getByText('Domains').waitFor()
     await w.screenshot('overview')
