@@ -5,14 +5,18 @@
  */
 export function useAutoRefresh(source: { refresh: () => Promise<void>, updatedAt: Ref<number | null> }, intervalMs: number) {
   let inflight: Promise<void> | null = null
+  // When the last read started, successful or not: a failing read is asked again after an interval,
+  // not at every tick (which would spend the API's rate limit on an error).
+  let attemptedAt = 0
   const run = () => {
+    attemptedAt = Date.now()
     inflight ??= source.refresh().finally(() => {
       inflight = null
     })
     return inflight
   }
   const visible = () => document.visibilityState === 'visible'
-  const stale = () => (source.updatedAt.value ?? 0) < Date.now() - intervalMs
+  const stale = () => Math.max(source.updatedAt.value ?? 0, attemptedAt) < Date.now() - intervalMs
   // A failed tick shows its error through the read and waits for the next one.
   const tick = () => {
     if (visible() && stale()) run().catch(() => {})
