@@ -180,6 +180,9 @@ function databaseParts(databaseUrl: string | undefined): MailstackDatabase {
   }
 }
 
+/** The folder the reconciler renders main.cf and master.cf into: what postqueue/postsuper get as `-c`. */
+export const postfixConfigDirectory = (root: string): string => join(root, 'etc/postfix')
+
 /** Where the rendered main.cf has Postfix write its log (`maillog_file`): what the stats collector reads. */
 export const maillogFile = (root: string): string => join(root, 'var/log/mail.log')
 
@@ -200,7 +203,7 @@ export const mailstackContext = {
       tls: { cert_file: at('etc/backendside-mailpanel/tls/cert.pem'), key_file: at('etc/backendside-mailpanel/tls/key.pem') },
       vmail: { uid: VMAIL_ID, gid: VMAIL_ID, store: config.paths.mailStore },
       postfix: {
-        config_directory: at('etc/postfix'),
+        config_directory: postfixConfigDirectory(root),
         queue_directory: at('var/spool/postfix'),
         data_directory: at('var/lib/postfix'),
         maillog_file: maillogFile(root),

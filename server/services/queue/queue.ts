@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { postfixConfigDirectory } from '#server/mailstack/context'
 import { CommandMissingError, CommandTimeoutError, runCommand, type CommandResult } from '#server/utils/command'
 import { useConfig } from '#server/utils/config'
 import { apiErrors, scrubSecrets } from '#server/utils/errors'
@@ -23,8 +23,7 @@ const POSTFIX_PACKAGES = { debian: 'postfix', rhel: 'postfix' }
 
 type QueueBinary = 'postqueue' | 'postsuper'
 
-/** The directory the reconciler renders main.cf into (server/mailstack/context.ts: `postfix.config_directory`). */
-const configDirectory = () => join(useConfig().paths.root, 'etc/postfix')
+const configDirectory = () => postfixConfigDirectory(useConfig().paths.root)
 
 async function run(binary: QueueBinary, args: string[], opts: { timeoutMs: number, onStdout?: (chunk: Buffer) => void }): Promise<CommandResult> {
   try {
