@@ -13,7 +13,7 @@ import { LineReader } from './reader'
 // One buffer, reused for every read: a decoded 64 KiB chunk stays below V8's large-object size, so it
 // dies young, and memory stays the same for a 2,000,000-line file as for a 200,000-line one (larger
 // chunks were measured to let RSS grow with the file).
-export const CHUNK_BYTES = 64 * 1024
+export const CHUNK_BYTES = 1024 * 1024
 export class MaillogCollector {
   readonly counters = new MailCounters()
   private readonly parser: LineParser
@@ -24,8 +24,11 @@ export class MaillogCollector {
     const counters = this.counters
     this.parser = parser
     this.reader = new LineReader({
-      line(line) {
-        parser.parse(line)
+      chunk() {
+        parser.newChunk()
+      },
+      line(bytes, start, end) {
+        parser.parse(bytes, start, end)
         counters.add(parser)
       },
       skipped() {

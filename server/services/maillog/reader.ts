@@ -1,9 +1,10 @@
 /**
- * Splits a byte stream into lines as chunks arrive: lines may span chunks, a chunk may end inside a
- * UTF-8 character, and each chunk is decoded once and handed on line by line as slices of that one
- * string (which V8 keeps as views, not copies). Memory is one chunk plus at most one partial line of
- * MAX_LINE_BYTES: a longer line (not a Postfix one: syslog cuts those far shorter) is dropped
- * whole and reported to `skipped`.
+ * Splits a byte stream into lines as chunks arrive, without decoding them: each line is handed on as
+ * a range of the chunk it is in (found with Buffer.indexOf, i.e. memchr), so a chunk costs no string
+ * and no copy. Lines may span chunks: the head is held and joined to the tail (a multi-byte UTF-8
+ * character cut in two is joined too, since nothing is decoded before). Memory is one chunk plus at
+ * most one partial line of MAX_LINE_BYTES: a longer line (not a Postfix one: syslog cuts those far
+ * shorter) is dropped whole and reported to `skipped`.
  */
 
 export const MAX_LINE_BYTES = 64 * 1024
@@ -11,8 +12,10 @@ const NEWLINE = 10
 const CARRIAGE_RETURN = 13
 
 export interface LineSink {
-  /** One line, without its newline (and without a trailing \r). */
-  line(line: string): void
+  /** The chunk handed to the next line() calls holds new bytes (a stream may reuse one Buffer for every chunk). */
+  chunk(): void
+  /** One line: bytes[start, end), without its newline (and without a trailing \r); lines of one chunk come in order. */
+  line(bytes: Buffer, start: number, end: number): void
   /** A line longer than MAX_LINE_BYTES, not passed on. */
   skipped(): void
 }
@@ -31,33 +34,22 @@ export class LineReader {
       this.hold(chunk)
       return
     }
-    if (this.overlong) {
-      this.overlong = false
-      this.consumedBytes += first + 1
+    this.sink.chunk()
+    this.finishPending(chunk, first)
+    let start = first + 1
+    for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+      this.emit(chunk, start, nl)
+      start = nl + 1
     }
-    else if (this.pending) {
-      const line = Buffer.concat([this.pending, chunk.subarray(0, first)])
-      this.pending = null
-      this.consumedBytes += line.length + 1
-      this.emit(line.toString('utf8'))
-    }
-    else {
-      this.consumedBytes += first + 1
-      this.emit(chunk.toString('utf8', 0, first))
-    }
-    const last = chunk.lastIndexOf(NEWLINE)
-    if (last > first) {
-      this.consumedBytes += last - first
-      this.lines(chunk.toString('utf8', first + 1, last + 1))
-    }
-    if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1))
+    this.consumedBytes += start - (first + 1)
+    if (start < chunk.length) this.hold(chunk.subarray(start))
   }
 
   /** The stream is over: a last line without its newline is still a line (as pflogsumm reads it). */
   end(): void {
     if (this.pending && !this.overlong) {
       this.consumedBytes += this.pending.length
-      this.emit(this.pending.toString('utf8'))
+      this.emit(this.pending, 0, this.pending.length)
     }
     this.pending = null
     this.overlong = false
@@ -66,6 +58,23 @@ export class LineReader {
   /** Whether part of a line is waiting for its newline. */
   get midLine(): boolean {
     return this.pending !== null || this.overlong
+  }
+
+  /** The line that ends at `first` in `chunk`: whole, or the tail of the one held from earlier chunks. */
+  private finishPending(chunk: Buffer, first: number): void {
+    if (this.overlong) {
+      this.overlong = false
+    }
+    else if (this.pending) {
+      const line = Buffer.concat([this.pending, chunk.subarray(0, first)])
+      this.consumedBytes += this.pending.length
+      this.pending = null
+      this.emit(line, 0, line.length)
+    }
+    else {
+      this.emit(chunk, 0, first)
+    }
+    this.consumedBytes += first + 1
   }
 
   private hold(part: Buffer): void {
@@ -85,21 +94,7 @@ export class LineReader {
     this.pending = this.pending ? Buffer.concat([this.pending, part]) : Buffer.from(part)
   }
 
-  private emit(line: string): void {
-    let end = line.length
-    if (end > 0 && line.charCodeAt(end - 1) === CARRIAGE_RETURN) end--
-    this.sink.line(end === line.length ? line : line.slice(0, end))
-  }
-
-  /** `text` holds whole lines, each ended by a newline. */
-  private lines(text: string): void {
-    const sink = this.sink
-    let start = 0
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      const end = nl > start && text.charCodeAt(nl - 1) === CARRIAGE_RETURN ? nl - 1 : nl
-      // A slice of `text` shares its memory, and keeps every search of the parser inside the line.
-      sink.line(text.slice(start, end))
-      start = nl + 1
-    }
+  private emit(bytes: Buffer, start: number, end: number): void {
+    this.sink.line(bytes, start, end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end)
   }
 }
