@@ -21,6 +21,16 @@ const REJECT_FIELD = {
 } as const satisfies Record<RejectClass, keyof Bucket | undefined>
 const MINUTES_PER_HOUR = 60
 
+interface Sender {
+  /** Messages sent so far (byMailbox's value). */
+  sent: number
+  /** What follows the last `@`, or null. */
+  domain: string | null
+  /** The hour of the last message and its key in byHourAndMailbox. */
+  hour: number
+  hourKey: string
+}
+
 const emptyTotals = (): MailTotals => ({
   received: 0, sent: 0, inbound: 0, local: 0, delivered: 0, forwarded: 0, deferred: 0, deferrals: 0, bounced: 0, rejected: 0,
   rejects: { rbl: 0, greylist: 0, policy: 0, unknown_user: 0, other: 0 } satisfies Record<RejectClass, number>,
@@ -31,6 +41,7 @@ export class MailCounters {
   skipped = 0
   readonly totals = emptyTotals()
   private readonly deferredIds = new Set<string>()
+  private readonly senders = new Map<string, Sender>()
   private readonly byMailbox = new Map<string, number>()
   private readonly byDomain = new Map<string, number>()
   // The same, per hour (`<unix hour>|<login>`): what a collector stores, so "the last 24 h" can be asked.
@@ -154,15 +165,30 @@ export class MailCounters {
 
   private countSender(login: string, minute: number): void {
     if (login === '') return
-    this.byMailbox.set(login, (this.byMailbox.get(login) ?? 0) + 1)
+    const sender = this.sender(login)
+    sender.sent++
+    this.byMailbox.set(login, sender.sent)
     if (!Number.isNaN(minute)) {
-      const key = `${Math.floor(minute / MINUTES_PER_HOUR)}|${login}`
+      const hour = Math.floor(minute / MINUTES_PER_HOUR)
+      if (hour !== sender.hour) {
+        sender.hour = hour
+        sender.hourKey = `${hour}|${login}`
+      }
+      const key = sender.hourKey
       this.byHourAndMailbox.set(key, (this.byHourAndMailbox.get(key) ?? 0) + 1)
     }
-    const at = login.lastIndexOf('@')
-    if (at < 0) return
-    const domain = login.slice(at + 1)
-    this.byDomain.set(domain, (this.byDomain.get(domain) ?? 0) + 1)
+    if (sender.domain !== null) this.byDomain.set(sender.domain, (this.byDomain.get(sender.domain) ?? 0) + 1)
+  }
+
+  /** What is kept per login, so a repeated sender costs map updates, not new strings (key, domain). */
+  private sender(login: string): Sender {
+    let sender = this.senders.get(login)
+    if (!sender) {
+      const at = login.lastIndexOf('@')
+      sender = { sent: 0, domain: at < 0 ? null : login.slice(at + 1), hour: Number.NaN, hourKey: '' }
+      this.senders.set(login, sender)
+    }
+    return sender
   }
 
   private countDeferredMessage(qid: string): void {

@@ -95,6 +95,9 @@ function isAt(b: Buffer, p: number, end: number, word: Buffer): boolean {
   return true
 }
 
+/** Whether bytes[start, end) are exactly `word`. */
+const isWhole = (b: Buffer, start: number, end: number, word: Buffer) => end - start === word.length && isAt(b, start, end, word)
+
 /** The first `word` wholly inside [p, end), or -1: a plain loop, since such a search stays within one line. */
 function find(b: Buffer, word: Buffer, p: number, end: number): number {
   const first = word[0]
@@ -174,6 +177,7 @@ const W = {
   delays: bytesOf('delays='),
   dsn: bytesOf('dsn='),
   status: bytesOf('status='),
+  commaStatus: bytesOf(', status='),
   sent: bytesOf('sent'),
   deferred: bytesOf('deferred'),
   bounced: bytesOf('bounced'),
@@ -237,7 +241,8 @@ export class LineParser {
   private loginEnd = -1
 
   // A line can have an event only if it holds one of these (or comes from pickup): see mayCount.
-  private readonly nextStatus = new NextOccurrence(W.status)
+  // `, status=`: the delivery expression always has `, ` before status=, and the longer word is found faster.
+  private readonly nextStatus = new NextOccurrence(W.commaStatus)
   private readonly nextClient = new NextOccurrence(W.client)
   private readonly nextReject = new NextOccurrence(W.reject)
 
@@ -441,7 +446,7 @@ export class LineParser {
   }
 
   /**
-   * The prefilter: every event but pickup's needs `status=` (a delivery), `client=` (smtpd's
+   * The prefilter: every event but pickup's needs `, status=` (a delivery), `client=` (smtpd's
    * received) or `reject` (a reject verdict or queue id), so a line with none of them counts nothing.
    */
   private mayCount(b: Buffer, end: number): boolean {
@@ -494,18 +499,17 @@ export class LineParser {
   }
 
   private command(b: Buffer, start: number, end: number): number {
-    const is = (name: Buffer) => end - start === name.length && isAt(b, start, end, name)
     switch (b[start]) {
-      case 115: return is(W.smtpd) ? CMD_SMTPD : CMD_OTHER // s
-      case 99: return is(W.cleanup) ? CMD_CLEANUP : CMD_OTHER // c
-      case 112: return is(W.postscreen) ? CMD_POSTSCREEN : is(W.pickup) ? CMD_PICKUP : CMD_OTHER // p
-      case 109: return is(W.master) ? CMD_MASTER : CMD_OTHER // m
+      case 115: return isWhole(b, start, end, W.smtpd) ? CMD_SMTPD : CMD_OTHER // s
+      case 99: return isWhole(b, start, end, W.cleanup) ? CMD_CLEANUP : CMD_OTHER // c
+      case 112: return isWhole(b, start, end, W.postscreen) ? CMD_POSTSCREEN : isWhole(b, start, end, W.pickup) ? CMD_PICKUP : CMD_OTHER // p
+      case 109: return isWhole(b, start, end, W.master) ? CMD_MASTER : CMD_OTHER // m
       default: return CMD_OTHER
     }
   }
 
   private qidIs(word: Buffer): boolean {
-    return this.qidEnd - this.qidStart === word.length && isAt(this.bytes, this.qidStart, this.qidEnd, word)
+    return isWhole(this.bytes, this.qidStart, this.qidEnd, word)
   }
 
   /** pflogsumm's main if/elsif chain, in its order. `r`: the start of its $logRmdr. */
@@ -594,13 +598,15 @@ export class LineParser {
 
   /** The verdict word ending at j, starting at or after s, on a word boundary. */
   private cleanupWordBefore(b: Buffer, s: number, j: number): number {
-    const wordAt = (word: Buffer) => {
-      const at = j - word.length
-      return at >= s && isAt(b, at, j, word) && (at === this.lineStart || !isWord(b[at - 1]!))
-    }
-    if (wordAt(W.reject)) return CLEANUP_REJECT
-    if (wordAt(W.warning) || wordAt(W.hold) || wordAt(W.discard)) return CLEANUP_OTHER
+    if (this.wordBefore(b, s, j, W.reject)) return CLEANUP_REJECT
+    if (this.wordBefore(b, s, j, W.warning) || this.wordBefore(b, s, j, W.hold) || this.wordBefore(b, s, j, W.discard)) return CLEANUP_OTHER
     return CLEANUP_NONE
+  }
+
+  /** `\bword` ending at j and starting at or after s. */
+  private wordBefore(b: Buffer, s: number, j: number, word: Buffer): boolean {
+    const at = j - word.length
+    return at >= s && isAt(b, at, j, word) && (at === this.lineStart || !isWord(b[at - 1]!))
   }
 
   /** /from=<([^>]*)>, size=(\d+)/: qmgr's message line, which pflogsumm reads for sizes only. */
@@ -666,9 +672,11 @@ export class LineParser {
     const until = envelope < 0 ? end : envelope
     this.rejectClass = 'other'
     for (const [rejectClass, texts] of REJECT_CLASSES) {
-      if (texts.some(text => find(b, text, from, until) >= 0)) {
-        this.rejectClass = rejectClass
-        break
+      for (const text of texts) {
+        if (find(b, text, from, until) >= 0) {
+          this.rejectClass = rejectClass
+          return MailEvent.rejected
+        }
       }
     }
     return MailEvent.rejected

@@ -78,6 +78,8 @@ export class LineReader {
   }
 
   private hold(part: Buffer): void {
+    // An empty chunk holds no line: kept, it would end the input as one empty line.
+    if (part.length === 0) return
     if (this.overlong) {
       this.consumedBytes += part.length
       return
