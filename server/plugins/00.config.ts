@@ -1,6 +1,7 @@
 import { consola } from 'consola'
 import { applyPanelHttps } from '#server/services/tls/panel-https'
 import { ConfigError, useConfig } from '#server/utils/config'
+import { jsonLogs } from '#server/utils/json-logs'
 
 /**
  * Loads config.env before anything else and fails closed: no JWT secret, no server. Also hands
@@ -13,10 +14,12 @@ export default defineNitroPlugin(() => {
     process.env.PORT = process.env.NITRO_PORT ?? String(config.port)
     process.env.HOST = process.env.NITRO_HOST ?? config.host
     if (config.https) applyPanelHttps(config)
-    if (config.logFormat === 'json') consola.setReporters([{ log: entry => process.stdout.write(`${JSON.stringify({ time: entry.date.toISOString(), level: entry.type, msg: entry.args.map(String).join(' ') })}\n`) }])
+    if (config.logFormat === 'json') jsonLogs.install()
   }
   catch (err) {
     if (!(err instanceof ConfigError)) throw err
+    // The refusal itself in the format asked for, when that much of the configuration is readable.
+    if (process.env.LOG_FORMAT === 'json') jsonLogs.install()
     consola.error(err.message)
     process.exit(1)
   }
