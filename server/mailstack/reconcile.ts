@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import type { MailstackSettingsRow } from '#shared/schemas/mailstack'
 import { scrubSecrets } from '#server/utils/errors'
-import { detectCapabilities } from './capabilities'
+import { detectCapabilities, markActive } from './capabilities'
 import { COMPONENTS } from './components'
 import type { MailComponent } from './components/types'
 import type { MailstackContext, MailstackSettings } from './context'
@@ -257,10 +257,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileReport>
   const capabilities = input.capabilities ?? detectCapabilities()
   const secrets = secretsOf(ctx)
   const installed = COMPONENTS.filter(c => capabilities[c.name].installed)
-  for (const c of installed) {
-    ctx.active[c.name] = (!c.optional || capabilities.postfix.installed) && (c.wanted?.(ctx) ?? true)
-    ctx.binaries[c.name] = capabilities[c.name].binary ?? c.binary
-  }
+  markActive(ctx, capabilities)
   for (const c of COMPONENTS.filter(c => c.optional && capabilities[c.name].installed && capabilities.postfix.installed && !ctx.active[c.name])) {
     report.notes.push(`${c.name}: ${c.offNote ?? 'turned off in the anti-spam settings: Postfix does not use it'}`)
   }

@@ -5,12 +5,14 @@ import { dkimDb } from '#server/db/queries/dkim'
 import { mailstackDb } from '#server/db/queries/mailstack'
 import { policydDb } from '#server/db/queries/policyd'
 import { parseListen, policyd } from '#server/policyd/daemon'
+import { metrics } from '#server/services/metrics/metrics'
 import { activeCertificate } from '#server/services/tls/active'
 import { useConfig } from '#server/utils/config'
-import { mailstackContext, MailstackContextError } from './context'
+import { detectCapabilities, markActive } from './capabilities'
+import { mailstackContext, MailstackContextError, type MailstackContext } from './context'
 import { reconcile, settingsFromRow, type PolicyWiring, type ReconcileInput } from './reconcile'
 import { mailstackTemplates, type TemplateSources } from './templates'
-import type { ReconcileReport } from '#shared/types/mailstack'
+import type { Capabilities, ReconcileReport } from '#shared/types/mailstack'
 
 // Mutations come in bursts (a script creating fifty things): one run after the burst is enough.
 const DEBOUNCE_MS = 300
@@ -36,20 +38,26 @@ async function policyWiring(listen: string): Promise<PolicyWiring> {
   return { service, failMode: await policydDb.failMode() }
 }
 
+/** The render context from the database's settings, or why the stack is not managed (no TCP DATABASE_URL). */
+async function currentContext(): Promise<ReconcileInput['context']> {
+  const config = useConfig()
+  try {
+    const [row, policy, antispam, whitelist, dkimKeys] = await Promise.all([mailstackDb.getSettings(), policyWiring(config.policydListen),
+      antispamDb.getSettings(), antispamDb.whitelistForRender(), dkimDb.keysForRender()])
+    return mailstackContext.build(config, settingsFromRow(row, policy), { antispam, whitelist, dkimKeys })
+  }
+  catch (err) {
+    if (!(err instanceof MailstackContextError)) throw err
+    return { unmanaged: `the mail stack is not managed: ${err.message}` }
+  }
+}
+
 async function buildInput(trigger: string, dryRun: boolean): Promise<ReconcileInput> {
   const config = useConfig()
   bundled ??= mailstackTemplates.fromAssets()
   const { sources, overridden } = mailstackTemplates.withOverrides(await bundled, join(config.paths.configDir, 'templates'))
-  let context: ReconcileInput['context']
-  try {
-    const [row, policy, antispam, whitelist, dkimKeys] = await Promise.all([mailstackDb.getSettings(), policyWiring(config.policydListen),
-      antispamDb.getSettings(), antispamDb.whitelistForRender(), dkimDb.keysForRender()])
-    context = mailstackContext.build(config, settingsFromRow(row, policy), { antispam, whitelist, dkimKeys })
-  }
-  catch (err) {
-    if (!(err instanceof MailstackContextError)) throw err
-    return { trigger, dryRun, context: { unmanaged: `the mail stack is not managed: ${err.message}` }, templates: sources, overridden }
-  }
+  const context = await currentContext()
+  if ('unmanaged' in context) return { trigger, dryRun, context, templates: sources, overridden }
   return { trigger, dryRun, context, templates: sources, overridden, certificate: await activeCertificate() }
 }
 
@@ -70,14 +78,20 @@ export const reconciler = {
   run(trigger: string, { dryRun = false } = {}): Promise<ReconcileReport> {
     const next = chain.then(() => mailstackDb.exclusively(async () => {
       running = true
+      const started = performance.now()
       try {
         const report = await reconcile(await buildInput(trigger, dryRun))
         if (!dryRun) {
           const { diff: _, ...row } = report
           await mailstackDb.recordRun(row)
         }
+        metrics.reconcileRun(trigger, report.ok ? 'ok' : 'failed', report.duration_ms / 1000)
         log(report)
         return report
+      }
+      catch (err) {
+        metrics.reconcileRun(trigger, 'error', (performance.now() - started) / 1000)
+        throw err
       }
       finally {
         running = false
@@ -97,6 +111,18 @@ export const reconciler = {
       requested.clear()
       reconciler.run(triggers).catch((err: Error) => consola.warn(`Reconcile (${triggers}) could not run: ${err.message}`))
     }, DEBOUNCE_MS)
+  },
+
+  /**
+   * The context a run would render with right now, `active` filled in as a run does (installed and
+   * wanted): which daemons should be running, and where their pid files are (GET /health).
+   */
+  async liveContext(): Promise<{ ctx: MailstackContext, capabilities: Capabilities } | { unmanaged: string }> {
+    const context = await currentContext()
+    if ('unmanaged' in context) return context
+    const capabilities = detectCapabilities()
+    markActive(context, capabilities)
+    return { ctx: context, capabilities }
   },
 
   state(): { running: boolean, pending: boolean } {
