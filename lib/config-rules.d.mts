@@ -1,4 +1,5 @@
 export declare const MIN_JWT_SECRET_BYTES: number
+export declare const MIN_METRICS_TOKEN_BYTES: number
 export declare const CONFIG_DEFAULTS: Readonly<{
   ADMIN_USER: string
   HOST: string

@@ -6,6 +6,8 @@
 import { isIP } from 'node:net'
 
 export const MIN_JWT_SECRET_BYTES = 32
+// The metrics scraper's bearer token: as long as the JWT secret, so guessing it is out of reach.
+export const MIN_METRICS_TOKEN_BYTES = 32
 const MAX_HOSTNAME_LENGTH = 253
 const MAX_PORT = 65535
 const MAX_ADMIN_USER = 100
@@ -46,6 +48,8 @@ export const configRules = {
   DATABASE_URL: value => /^postgres(?:ql)?:\/\/\S*$/.test(value) ? undefined : 'must be a postgres:// URL',
   JWT_SECRET: value => Buffer.byteLength(value) >= MIN_JWT_SECRET_BYTES ? undefined : `must be at least ${MIN_JWT_SECRET_BYTES} bytes`,
   API_KEY: value => /^[\x21-\x7E]+$/.test(value) ? undefined : 'must be printable ASCII without spaces',
+  // GET /metrics only (Authorization: Bearer …): a scraper's credential that can read nothing else.
+  METRICS_TOKEN: value => /^[\x21-\x7E]+$/.test(value) && value.length >= MIN_METRICS_TOKEN_BYTES ? undefined : `must be at least ${MIN_METRICS_TOKEN_BYTES} printable ASCII characters without spaces`,
   ADMIN_USER: value => value.length <= MAX_ADMIN_USER && /^[\x21-\x7E]+$/.test(value) ? undefined : `must be at most ${MAX_ADMIN_USER} printable ASCII characters without spaces`,
   ADMIN_PASSWORD_HASH: value => BCRYPT.test(value) ? undefined : 'must be a bcrypt hash ($2b$…)',
   HOST: value => isIP(value) || isDnsName(value) ? undefined : 'must be an IP address or a host name',

@@ -3,7 +3,8 @@ import { getRequestHeader, send, setResponseHeader, setResponseStatus } from 'h3
 import { ApiError, scrubSecrets, toApiError } from '#server/utils/errors'
 import { requestPath } from '#server/utils/request-path'
 
-const API_PATH = /^\/(?:api|auth)(?:\/|$)/
+// /metrics too: a scraper or a browser refused there gets the envelope, never a page.
+const API_PATH = /^\/(?:api|auth|metrics)(?:\/|$)/
 
 /**
  * Writes the flat `{error, detail, code}` envelope for API paths and for any request that does not

@@ -7,6 +7,8 @@ import { requestPath } from '#server/utils/request-path'
 const RETRY_AFTER_SECONDS = '60'
 const LOGIN_PATH = /^\/(?:api\/v1\/)?auth\/login\/?$/
 const API_PATH = /^\/api\/v1(?:\/|$)/
+// GET /metrics checks credentials like the API does, so guessing them there costs API tokens too.
+const METRICS_PATH = /^\/metrics\/?$/
 // Checks the admin password like a sign-in does, so each attempt costs a sign-in token too: else
 // current_password could be guessed here at the (higher) API rate.
 const PASSWORD_CHECK_PATH = /^\/api\/v1\/security\/admin-password\/?$/
@@ -36,7 +38,7 @@ const sessionLimiter = new RateLimiter()
 export default defineEventHandler(async (event) => {
   const path = requestPath(event)
   const isLogin = LOGIN_PATH.test(path)
-  if (!isLogin && !API_PATH.test(path)) return
+  if (!isLogin && !API_PATH.test(path) && !METRICS_PATH.test(path)) return
   const settings = await securitySettings.get()
   const ip = await securitySettings.clientIp(event)
   const checksPassword = isLogin || (event.method === 'PUT' && PASSWORD_CHECK_PATH.test(path))

@@ -93,6 +93,24 @@ export const auth = {
   },
 
   /**
+   * GET /metrics: `Authorization: Bearer <METRICS_TOKEN>` (config.env), a credential a scraper can
+   * hold without being able to change anything, gated by api_key_whitelist like every automation
+   * credential; otherwise an admin's credentials as for the API (`authenticate`), so an admin can
+   * look too. A managed token works as well, but grants the whole API: METRICS_TOKEN is the one to
+   * give Prometheus.
+   */
+  async authorizeMetrics(event: H3Event): Promise<void> {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(getHeader(event, 'authorization') ?? '')?.[1]
+    const token = useConfig().metricsToken
+    if (bearer && token && safeEqual(bearer, token)) {
+      const settings = await securitySettings.get()
+      if (!settings.apiKeyList.allows(await securitySettings.clientIp(event))) throw ipNotAllowed('api_key_whitelist')
+      return
+    }
+    await auth.authenticate(event)
+  },
+
+  /**
    * X-API-Key (which then decides alone), else `Authorization: Bearer`, else the session cookie; a
    * wrong credential is a 401. A request from an address outside its allowlist is a 403 before any
    * credential is checked: X-API-Key requests are gated by api_key_whitelist, sessions by

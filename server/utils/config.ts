@@ -23,6 +23,8 @@ export interface PanelConfig {
   databaseUrl?: string
   jwtSecret: string
   apiKey?: string
+  /** The bearer token that reads GET /metrics and nothing else (unset: only admin credentials do). */
+  metricsToken?: string
   adminUser: string
   adminPasswordHash?: string
   host: string
@@ -67,7 +69,7 @@ export function effectiveValues(file: Record<string, string>, env: NodeJS.Proces
   const out: Record<string, string> = {}
   for (const [key, value] of Object.entries(file)) if (value) out[key] = value
   for (const key of Object.keys(file)) if (env[key]) out[key] = env[key]
-  for (const key of [...Object.keys(CONFIG_DEFAULTS), 'DATABASE_URL', 'JWT_SECRET', 'API_KEY', 'ADMIN_PASSWORD_HASH']) if (env[key]) out[key] = env[key]
+  for (const key of [...Object.keys(CONFIG_DEFAULTS), 'DATABASE_URL', 'JWT_SECRET', 'API_KEY', 'METRICS_TOKEN', 'ADMIN_PASSWORD_HASH']) if (env[key]) out[key] = env[key]
   return out
 }
 
@@ -90,6 +92,7 @@ export function configFromValues(values: Record<string, string>, paths: PanelPat
     databaseUrl: values.DATABASE_URL,
     jwtSecret: values.JWT_SECRET!,
     apiKey: values.API_KEY,
+    metricsToken: values.METRICS_TOKEN,
     adminUser: get('ADMIN_USER'),
     adminPasswordHash: values.ADMIN_PASSWORD_HASH,
     host: get('HOST'),

@@ -100,6 +100,14 @@ export const mailstatsDb = {
     })
   },
 
+  /** The counts since `hourSince` and since `daySince`, from one snapshot (GET /metrics). */
+  async windows(hourSince: Date, daySince: Date): Promise<{ lastHour: MailStatsSummary, last24h: MailStatsSummary }> {
+    return useDb().begin('isolation level repeatable read read only', async tx => ({
+      lastHour: await totals(tx, hourSince),
+      last24h: await totals(tx, daySince),
+    })) as Promise<{ lastHour: MailStatsSummary, last24h: MailStatsSummary }>
+  },
+
   /** Forgets minutes and sender hours older than `before`. */
   async prune(before: Date): Promise<void> {
     const sql = useDb()
