@@ -164,8 +164,10 @@ describe('backup and restore', () => {
     const tables = await sql<{ table_name: string }[]>`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`
     // Deliberately not archived: reconcile_runs (operational history, 0005), certificates (rows about
-    // this machine's PEM files, shared/schemas/backup.ts) and the policy daemon's counters and cache version (0007).
-    const transient = ['schema_migrations', 'webhook_deliveries', 'mailbox_list_version', 'reconcile_runs', 'certificates', 'policyd_counters', 'policyd_limits_version']
+    // this machine's PEM files, shared/schemas/backup.ts), the policy daemon's counters and cache version (0007),
+    // and the mail statistics with the cursor into this machine's mail log (0016: derived from the log, re-counted there).
+    const transient = ['schema_migrations', 'webhook_deliveries', 'mailbox_list_version', 'reconcile_runs', 'certificates', 'policyd_counters', 'policyd_limits_version',
+      'mail_stats_minutes', 'mail_stats_senders', 'maillog_cursor']
     expect(tables.map(t => t.table_name).filter(t => !transient.includes(t)).sort()).toEqual([...BACKUP_TABLE_NAMES].sort())
     for (const name of BACKUP_TABLE_NAMES) {
       const columns = await sql<{ column_name: string }[]>`
