@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { restartService, runningFromPidFile, signalPidFile } from '../process'
+import { runningFromPidFile, signalPidFile } from '../process'
 import type { MailstackContext } from '../context'
 import { validateOpendkim, type OpendkimProcess } from './opendkim'
 import type { MailComponent } from './types'
@@ -43,9 +43,8 @@ export const opendkimEd25519: MailComponent = {
       return runningFromPidFile(ctx.opendkim_ed25519.pid_file)
     },
     async reload(ctx) {
-      // Like the RSA one: SIGUSR1 re-reads the configuration, tables and keys. A stopped process is
-      // started by the reconciler through `unit`; one that died since is restarted here.
-      if (!runningFromPidFile(ctx.opendkim_ed25519.pid_file)) return restartService(UNIT, 'the Ed25519 OpenDKIM is not running')
+      // Like the RSA one: SIGUSR1 re-reads the configuration, tables and keys (the reconciler calls this
+      // only while it runs; a stopped process is started through `unit`).
       signalPidFile(ctx.opendkim_ed25519.pid_file, 'SIGUSR1', 'OpenDKIM (Ed25519)')
     },
   },
