@@ -33,7 +33,7 @@ describe('GET /api/v1/logs: the query', () => {
 
 // A server of its own: its root holds the Postfix log its rendered main.cf names, and its PATH has
 // neither journalctl nor doveadm (Dovecot's log file does not exist, so its source is the journal).
-describe.skipIf(!process.env.DATABASE_URL)('GET /api/v1/logs from the rendered log file, without journalctl', () => {
+describe.skipIf(!process.env.DATABASE_URL)('GET /api/v1/logs from the rendered log file, without journalctl (needs DATABASE_URL: on the embedded database the panel manages no mail stack, so it renders no log file)', () => {
   let server: TestServer
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   const emptyPath = mkdtempSync(join(tmpdir(), 'no-tools-'))

@@ -139,7 +139,7 @@ describe('GET /metrics: what it shows', () => {
     expect(sampleValue(samples, 'mailpanel_policyd_decision_reasons_total', { reason: 'unknown_sender' })).toBeGreaterThanOrEqual(1)
   })
 
-  it.runIf(process.env.DATABASE_URL)('shows the panel\'s database connections by state', async () => {
+  it.runIf(process.env.DATABASE_URL)('shows the panel\'s database connections by state (needs a real PostgreSQL server: DATABASE_URL)', async () => {
     const { samples } = await scrape()
     const connections = samples.filter(s => s.name === 'mailpanel_db_connections')
     expect(connections.length).toBeGreaterThan(0)

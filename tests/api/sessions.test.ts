@@ -33,7 +33,7 @@ describe('sessions on the shared server', () => {
   })
 })
 
-describe.skipIf(!process.env.DATABASE_URL)('sessions without doveadm installed', () => {
+describe('sessions without doveadm installed', () => {
   let server: TestServer
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   const emptyPath = mkdtempSync(join(tmpdir(), 'no-doveadm-'))
