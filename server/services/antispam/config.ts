@@ -14,26 +14,22 @@ const FEATURES: [keyof AntispamConfig['features'], MailComponentName, keyof Anti
   ['spampd', 'spampd', 'spampd_enabled'],
 ]
 
-const BINARIES: Record<MailComponentName, string> = {
-  'postfix': 'postfix', 'dovecot': 'dovecot', 'opendkim': 'opendkim', 'opendkim-ed25519': 'opendkim', 'opendmarc': 'opendmarc',
-  'postgrey': 'postgrey', 'policyd-spf': 'policyd-spf', 'clamsmtp': 'clamsmtpd', 'spampd': 'spampd',
-}
-
 export const antispamConfig = {
   /** The stored settings plus, per feature, the capability gate's verdict (what the reconciler wires in). */
   async get(): Promise<AntispamConfig> {
     const settings = await antispamDb.getSettings()
-    const caps = detectCapabilities() as Partial<ReturnType<typeof detectCapabilities>>
+    const caps = detectCapabilities()
     const features = Object.fromEntries(FEATURES.map(([feature, name, key]) => {
-      const component = componentByName(name)
+      // Every feature's component is registered (components/index.ts): its binary and packages are the gate's.
+      const component = componentByName(name)!
       const enabled = key ? Boolean(settings[key as keyof typeof settings]) : true
-      const installed = caps[name]?.installed ?? false
+      const installed = caps[name].installed
       const state: AntispamFeatureState = {
         enabled,
         installed,
         active: enabled && installed,
-        binary: component?.binary ?? BINARIES[name],
-        packages: component?.packages ?? { debian: name, rhel: name },
+        binary: component.binary,
+        packages: component.packages,
       }
       return [feature, state]
     })) as AntispamConfig['features']
