@@ -102,6 +102,18 @@ export async function startService(unit: string): Promise<boolean> {
  * first, so it also comes back after a reboot: RHEL does not enable packaged services, changelog
  * Build 051); elsewhere the caller gets a note that a restart is needed, never a silent no-op.
  */
+/**
+ * A milter's reload (OpenDKIM, OpenDMARC: SIGUSR1 re-reads the configuration, as Debian's units do).
+ * One the package started with its own file (before the setup's drop-in) would re-read that file on a
+ * signal, so it is restarted through `unit` onto `configFile` instead.
+ */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- most reloads return nothing; a note is the exception
+export async function reloadMilter(m: { pidFile: string, configFile: string, unit: string, name: string }): Promise<string | void> {
+  const other = otherCommandLine(m.pidFile, m.configFile)
+  if (other) return restartService(m.unit, `it runs without the panel's configuration (${other})`)
+  signalPidFile(m.pidFile, 'SIGUSR1', m.name)
+}
+
 // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- most reloads return nothing; a note is the exception
 export async function restartService(unit: string, why: string): Promise<string | void> {
   if (!systemdRunning()) return `${why}: restart ${unit} to apply (no systemd here to do it)`

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { isPanelFile, panelTxtFile } from '#server/services/dkim/key-files'
 import { dkimRecord } from '#server/services/dkim/record'
-import { check, otherCommandLine, restartService, runningFromPidFile, signalPidFile, ValidationError } from '../process'
+import { check, reloadMilter, runningFromPidFile, ValidationError } from '../process'
 import type { DkimAlgorithm } from '#shared/types/dkim'
 import type { MailstackContext } from '../context'
 import type { ComputedFile, MailComponent } from './types'
@@ -145,13 +145,6 @@ export const opendkim: MailComponent = {
     async running(ctx) {
       return runningFromPidFile(ctx.opendkim.pid_file)
     },
-    async reload(ctx) {
-      // Started by the package with its own /etc/opendkim.conf (before the setup's drop-in): a SIGUSR1
-      // would re-read that file, so it is restarted onto the panel's.
-      const other = otherCommandLine(ctx.opendkim.pid_file, join(ctx.opendkim.config_directory, 'opendkim.conf'))
-      if (other) return restartService('opendkim', `it runs without the panel's configuration (${other})`)
-      // What Debian's unit does for reload: SIGUSR1 re-reads the configuration, tables and keys.
-      signalPidFile(ctx.opendkim.pid_file, 'SIGUSR1', 'OpenDKIM')
-    },
+    reload: ctx => reloadMilter({ pidFile: ctx.opendkim.pid_file, configFile: join(ctx.opendkim.config_directory, 'opendkim.conf'), unit: 'opendkim', name: 'OpenDKIM' }),
   },
 }

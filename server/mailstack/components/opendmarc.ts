@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { check, otherCommandLine, restartService, runningFromPidFile, signalPidFile } from '../process'
+import { check, reloadMilter, runningFromPidFile } from '../process'
 import type { MailComponent } from './types'
 
 /** OpenDMARC in observe mode: the DMARC verdict in Authentication-Results, after OpenDKIM's milter. */
@@ -31,13 +31,6 @@ export const opendmarc: MailComponent = {
     async running(ctx) {
       return runningFromPidFile(ctx.opendmarc.pid_file)
     },
-    async reload(ctx) {
-      // Started by the package with its own /etc/opendmarc.conf (before the setup's drop-in): a
-      // SIGUSR1 would re-read that file, so it is restarted onto the panel's.
-      const other = otherCommandLine(ctx.opendmarc.pid_file, join(ctx.opendmarc.config_directory, 'opendmarc.conf'))
-      if (other) return restartService('opendmarc', `it runs without the panel's configuration (${other})`)
-      // What Debian's unit does for reload: SIGUSR1 re-reads the configuration.
-      signalPidFile(ctx.opendmarc.pid_file, 'SIGUSR1', 'OpenDMARC')
-    },
+    reload: ctx => reloadMilter({ pidFile: ctx.opendmarc.pid_file, configFile: join(ctx.opendmarc.config_directory, 'opendmarc.conf'), unit: 'opendmarc', name: 'OpenDMARC' }),
   },
 }
