@@ -9,7 +9,9 @@ export declare const CONFIG_DEFAULTS: Readonly<{
   POLICYD_LISTEN: string
   MAILSTATS_INTERVAL_S: string
   HTTPS: string
+  MAILLOG_SOURCE: string
 }>
+export declare const ipListEntries: (value: string) => string[]
 export declare function isDnsName(value: string): boolean
 export declare const configRules: Record<string, (value: string) => string | undefined>
 export declare const REQUIRED_KEYS: readonly string[]

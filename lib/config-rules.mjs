@@ -4,6 +4,7 @@
 // each returns undefined for a good value or a sentence saying what the value must be (never the
 // value itself: the file holds secrets).
 import { isIP } from 'node:net'
+import { isIpOrCidr } from './ip-or-cidr.mjs'
 
 export const MIN_JWT_SECRET_BYTES = 32
 // The metrics scraper's bearer token: as long as the JWT secret, so guessing it is out of reach.
@@ -29,6 +30,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   POLICYD_LISTEN: '127.0.0.1:10031',
   HTTPS: 'off',
   MAILSTATS_INTERVAL_S: '10',
+  MAILLOG_SOURCE: 'file',
 })
 
 /**
@@ -40,6 +42,12 @@ export function isDnsName(value) {
   return value.length > 0 && value.length <= MAX_HOSTNAME_LENGTH && value.split('.').every(label => LABEL.test(label))
 }
 
+/**
+ * A list of IPs / CIDRs separated by commas and/or spaces, as config.env carries one.
+ * @param {string} value
+ */
+export const ipListEntries = value => value.split(/[\s,]+/).filter(Boolean)
+
 /** @param {string} value */
 const isPort = value => DECIMAL.test(value) && Number(value) <= MAX_PORT
 
@@ -50,6 +58,12 @@ export const configRules = {
   API_KEY: value => /^[\x21-\x7E]+$/.test(value) ? undefined : 'must be printable ASCII without spaces',
   // GET /metrics only (Authorization: Bearer …): a scraper's credential that can read nothing else.
   METRICS_TOKEN: value => /^[\x21-\x7E]+$/.test(value) && value.length >= MIN_METRICS_TOKEN_BYTES ? undefined : `must be at least ${MIN_METRICS_TOKEN_BYTES} printable ASCII characters without spaces`,
+  // Scrapers at these addresses (IPs / CIDRs, comma-separated) read GET /metrics without a credential.
+  METRICS_ALLOW: value => ipListEntries(value).length > 0 && ipListEntries(value).every(isIpOrCidr) ? undefined : 'must be IP addresses or CIDRs separated by commas, such as 127.0.0.1,10.0.0.0/8',
+  // Where the stats collector reads Postfix's log: the file main.cf's maillog_file names, or the journal.
+  MAILLOG_SOURCE: value => value === 'file' || value === 'journald' ? undefined : 'must be file or journald',
+  // A journal directory to read instead of the system journal (journalctl --directory), e.g. a container's.
+  MAILLOG_JOURNAL_DIR: value => value.startsWith('/') && !value.split('/').includes('..') && value.length <= 4096 ? undefined : 'must be an absolute path without ..',
   ADMIN_USER: value => value.length <= MAX_ADMIN_USER && /^[\x21-\x7E]+$/.test(value) ? undefined : `must be at most ${MAX_ADMIN_USER} printable ASCII characters without spaces`,
   ADMIN_PASSWORD_HASH: value => BCRYPT.test(value) ? undefined : 'must be a bcrypt hash ($2b$…)',
   HOST: value => isIP(value) || isDnsName(value) ? undefined : 'must be an IP address or a host name',

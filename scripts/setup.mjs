@@ -93,6 +93,9 @@ export async function main(args, write = text => process.stdout.write(text)) {
     if (ctx.adminPassword) {
       write(`Admin sign-in: user ${chalk.bold(ctx.adminUser)}, password ${chalk.bold(ctx.adminPassword)} (shown once; only its bcrypt hash is stored)\n`)
     }
+    if (ctx.metricsTokenCreated) {
+      write(`Prometheus: scrape /metrics with the bearer token METRICS_TOKEN from ${paths.configFile} (it reads nothing else)\n`)
+    }
     return 0
   }
   catch (err) {

@@ -25,7 +25,7 @@ export const SERVICES = ['postgresql', 'postfix', 'dovecot']
 export const RHEL_PGDATA = '/var/lib/pgsql/data'
 /** The renderer's Dovecot/Postfix config assumes these ids. */
 export const VMAIL_ID = 5000
-export const CONFIG_KEYS = ['DATABASE_URL', 'JWT_SECRET', 'MAIL_HOSTNAME', 'ADMIN_USER', 'ADMIN_PASSWORD_HASH', 'HTTPS']
+export const CONFIG_KEYS = ['DATABASE_URL', 'JWT_SECRET', 'MAIL_HOSTNAME', 'ADMIN_USER', 'ADMIN_PASSWORD_HASH', 'HTTPS', 'METRICS_TOKEN']
 const DEFAULT_DB = 'mailpanel'
 const DEFAULT_PG = { host: '127.0.0.1', port: '5432' }
 const MODE_BITS = 0o7777

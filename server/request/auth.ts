@@ -4,6 +4,7 @@ import { SignJWT, jwtVerify } from 'jose'
 import { apiTokens } from '#server/services/access/api-tokens'
 import { useConfig } from '#server/utils/config'
 import { ApiError, apiErrors } from '#server/utils/errors'
+import { IpList } from '#server/utils/ip'
 import { safeEqual, sha256Hex } from '#server/utils/secrets'
 import { securitySettings } from '#server/services/access/security-settings'
 import type { Actor as WireActor } from '#shared/types/access'
@@ -33,6 +34,13 @@ declare module 'h3' {
 // The session cookie's verdict, worked out once per request: the rate limiter (which bucket) and the
 // handler wrapper (who is calling) both ask.
 const cookieVerdicts = new WeakMap<H3Event, Promise<Actor | undefined>>()
+
+// METRICS_ALLOW compiled once per config (a config reload makes a new entries array).
+let metricsAllow: { entries: string[], list: IpList } | undefined
+const metricsAllowList = (entries: string[]) => {
+  if (metricsAllow?.entries !== entries) metricsAllow = { entries, list: new IpList(entries) }
+  return metricsAllow.list
+}
 
 const secretKey = () => new TextEncoder().encode(useConfig().jwtSecret)
 
@@ -97,11 +105,18 @@ export const auth = {
    * hold without being able to change anything, gated by api_key_whitelist like every automation
    * credential; otherwise an admin's credentials as for the API (`authenticate`), so an admin can
    * look too. A managed token works as well, but grants the whole API: METRICS_TOKEN is the one to
-   * give Prometheus.
+   * give Prometheus. A scraper at an address METRICS_ALLOW lists needs no credential at all (the
+   * allowlist-only mode for a monitoring network); a request carrying one is still checked.
    */
   async authorizeMetrics(event: H3Event): Promise<void> {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(getHeader(event, 'authorization') ?? '')?.[1]
-    const token = useConfig().metricsToken
+    const config = useConfig()
+    const authorization = getHeader(event, 'authorization')
+    if (config.metricsAllow.length && authorization === undefined && getHeader(event, 'x-api-key') === undefined) {
+      const ip = await securitySettings.clientIp(event)
+      if (metricsAllowList(config.metricsAllow).includes(ip)) return
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1]
+    const token = config.metricsToken
     if (bearer && token && safeEqual(bearer, token)) {
       const settings = await securitySettings.get()
       if (!settings.apiKeyList.allows(await securitySettings.clientIp(event))) throw ipNotAllowed('api_key_whitelist')

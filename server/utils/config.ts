@@ -2,10 +2,10 @@ import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { consola } from 'consola'
 import { envFile } from '#lib/env-file.mjs'
-import { CONFIG_DEFAULTS, configProblems } from '#lib/config-rules.mjs'
+import { CONFIG_DEFAULTS, configProblems, ipListEntries } from '#lib/config-rules.mjs'
 
 // Keys whose values may be quoted back in a start-up error; the others hold secrets.
-const SHOWN_KEYS = new Set(['ADMIN_USER', 'HOST', 'PORT', 'LOG_FORMAT', 'MAIL_HOSTNAME', 'POLICYD_LISTEN', 'HTTPS', 'MAILSTATS_INTERVAL_S'])
+const SHOWN_KEYS = new Set(['ADMIN_USER', 'HOST', 'PORT', 'LOG_FORMAT', 'MAIL_HOSTNAME', 'POLICYD_LISTEN', 'HTTPS', 'MAILSTATS_INTERVAL_S', 'METRICS_ALLOW', 'MAILLOG_SOURCE', 'MAILLOG_JOURNAL_DIR'])
 
 export interface PanelPaths {
   root: string
@@ -25,6 +25,8 @@ export interface PanelConfig {
   apiKey?: string
   /** The bearer token that reads GET /metrics and nothing else (unset: only admin credentials do). */
   metricsToken?: string
+  /** METRICS_ALLOW: scrapers at these IPs / CIDRs read GET /metrics without a credential (empty: none do). */
+  metricsAllow: string[]
   adminUser: string
   adminPasswordHash?: string
   host: string
@@ -36,6 +38,10 @@ export interface PanelConfig {
   https: boolean
   /** How often the stats collector reads the mail log. */
   mailstatsIntervalMs: number
+  /** Where the stats collector reads Postfix's log: main.cf's maillog_file, or the journal (Postfix then logs to syslog). */
+  maillogSource: 'file' | 'journald'
+  /** MAILLOG_JOURNAL_DIR: a journal directory to read instead of the system journal. */
+  maillogJournalDir?: string
 }
 
 export class ConfigError extends Error {}
@@ -69,7 +75,7 @@ export function effectiveValues(file: Record<string, string>, env: NodeJS.Proces
   const out: Record<string, string> = {}
   for (const [key, value] of Object.entries(file)) if (value) out[key] = value
   for (const key of Object.keys(file)) if (env[key]) out[key] = env[key]
-  for (const key of [...Object.keys(CONFIG_DEFAULTS), 'DATABASE_URL', 'JWT_SECRET', 'API_KEY', 'METRICS_TOKEN', 'ADMIN_PASSWORD_HASH']) if (env[key]) out[key] = env[key]
+  for (const key of [...Object.keys(CONFIG_DEFAULTS), 'DATABASE_URL', 'JWT_SECRET', 'API_KEY', 'METRICS_TOKEN', 'METRICS_ALLOW', 'MAILLOG_JOURNAL_DIR', 'ADMIN_PASSWORD_HASH']) if (env[key]) out[key] = env[key]
   return out
 }
 
@@ -93,6 +99,7 @@ export function configFromValues(values: Record<string, string>, paths: PanelPat
     jwtSecret: values.JWT_SECRET!,
     apiKey: values.API_KEY,
     metricsToken: values.METRICS_TOKEN,
+    metricsAllow: values.METRICS_ALLOW ? ipListEntries(values.METRICS_ALLOW) : [],
     adminUser: get('ADMIN_USER'),
     adminPasswordHash: values.ADMIN_PASSWORD_HASH,
     host: get('HOST'),
@@ -102,6 +109,8 @@ export function configFromValues(values: Record<string, string>, paths: PanelPat
     policydListen: get('POLICYD_LISTEN'),
     https: get('HTTPS') === 'on',
     mailstatsIntervalMs: Math.round(Number(get('MAILSTATS_INTERVAL_S')) * 1000),
+    maillogSource: get('MAILLOG_SOURCE') as PanelConfig['maillogSource'],
+    maillogJournalDir: values.MAILLOG_JOURNAL_DIR,
   }
 }
 

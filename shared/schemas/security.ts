@@ -1,17 +1,9 @@
 import * as v from 'valibot'
+import { isIpOrCidr } from '#lib/ip-or-cidr.mjs'
 import { NON_EMPTY_MESSAGE, nonEmpty } from './common'
 
 const MAX_LIST_ENTRIES = 1000
-const isIp = (s: string) => v.is(v.pipe(v.string(), v.ip()), s)
-
-/** `203.0.113.7`, `203.0.113.0/24`, `2001:db8::1` or `2001:db8::/32`. */
-export function isIpOrCidr(entry: string): boolean {
-  const [addr = '', prefix, ...rest] = entry.split('/')
-  if (rest.length || !isIp(addr)) return false
-  if (prefix === undefined) return true
-  const max = addr.includes(':') ? 128 : 32
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= max
-}
+export { isIpOrCidr }
 
 export const ipList = v.pipe(
   v.array(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.check(isIpOrCidr, 'each entry must be an IPv4/IPv6 address or CIDR such as 203.0.113.0/24'))),

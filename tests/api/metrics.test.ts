@@ -156,3 +156,36 @@ describe('GET /metrics: what it shows', () => {
     expect(text).not.toMatch(/postgres(?:ql)?:\/\//)
   })
 })
+
+describe('GET /metrics with METRICS_ALLOW (the allowlist-only mode for a monitoring network)', () => {
+  const servers: TestServer[] = []
+  afterAll(async () => {
+    for (const s of servers) {
+      await s.stop()
+      removeRoot(s.root)
+    }
+  })
+  // Both on the embedded database: the allowlist decides before anything is read.
+  const startWith = async (allow: string) => {
+    const s = await startServer({ root: await makeRoot({ METRICS_TOKEN, METRICS_ALLOW: allow }) })
+    servers.push(s)
+    return s
+  }
+
+  it('a listed address scrapes without a credential; a wrong credential from it is still refused', async () => {
+    const s = await startWith('192.0.2.0/24, 127.0.0.1')
+    const res = await fetch(`${s.url}/metrics`)
+    expect(res.status).toBe(200)
+    expect(sampleValue(parseExposition(await res.text()).samples, 'process_resident_memory_bytes')).toBeGreaterThan(0)
+    expectError(await api('/metrics', { baseUrl: s.url, auth: false, headers: bearer('wrong-token') }), 401, 'UNAUTHORIZED')
+    expectError(await api('/metrics', { baseUrl: s.url, auth: false, headers: { 'x-api-key': 'bsmp_wrong' } }), 401, 'UNAUTHORIZED')
+    // Only /metrics: the listed address gets nothing else without signing in.
+    expectError(await api('/api/v1/domains', { baseUrl: s.url, auth: false }), 401, 'UNAUTHORIZED')
+  })
+
+  it('an address outside the list still needs the token', async () => {
+    const s = await startWith('10.0.0.0/8,2001:db8::/32')
+    expectError(await api('/metrics', { baseUrl: s.url, auth: false }), 401, 'UNAUTHORIZED')
+    expect((await fetch(`${s.url}/metrics`, { headers: bearer(METRICS_TOKEN) })).status).toBe(200)
+  })
+})

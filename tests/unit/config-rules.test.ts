@@ -23,6 +23,13 @@ describe('config rules (one rule per key, shared by start-up, setup and restore)
     ['HOST', 'not a host', /IP address or a host name/],
     ['POLICYD_LISTEN', '10031', /host:port/],
     ['DATABASE_URL', 'mysql://x', /postgres:\/\//],
+    ['METRICS_ALLOW', '10.0.0.0/33', /IP addresses or CIDRs/],
+    ['METRICS_ALLOW', '10.0.0.1 -j ACCEPT', /IP addresses or CIDRs/],
+    ['METRICS_ALLOW', 'fe80::1%eth0', /IP addresses or CIDRs/],
+    ['METRICS_ALLOW', ',', /IP addresses or CIDRs/],
+    ['MAILLOG_SOURCE', 'syslog', /file or journald/],
+    ['MAILLOG_JOURNAL_DIR', 'var/log/journal', /absolute path/],
+    ['MAILLOG_JOURNAL_DIR', '/var/log/../../etc', /absolute path/],
   ])('%s=%s is refused', (key, value, message) => {
     expect(configRules[key]!(value)).toMatch(message)
   })
@@ -30,6 +37,7 @@ describe('config rules (one rule per key, shared by start-up, setup and restore)
   it.each([
     ['HTTPS', 'on'], ['PORT', '0'], ['PORT', '65535'], ['MAIL_HOSTNAME', 'localhost'], ['MAIL_HOSTNAME', 'MX-1.Example.com'],
     ['HOST', '::'], ['HOST', '0.0.0.0'], ['POLICYD_LISTEN', '[::1]:10031'], ['JWT_SECRET', SECRET],
+    ['METRICS_ALLOW', '127.0.0.1, 10.0.0.0/8 2001:db8::/32'], ['MAILLOG_SOURCE', 'journald'], ['MAILLOG_JOURNAL_DIR', '/var/log/journal/remote'],
   ])('%s=%s is accepted', (key, value) => {
     expect(configRules[key]!(value)).toBeUndefined()
   })
@@ -53,6 +61,11 @@ describe('the same rules at start-up and in the installer', () => {
       rmSync(root, { recursive: true, force: true })
     }
   }
+
+  it('METRICS_ALLOW is read as a list (commas and/or spaces); the journal source is off unless asked for', () => {
+    expect(withConfig(`JWT_SECRET='${SECRET}'\nMETRICS_ALLOW='127.0.0.1, 10.0.0.0/8 ::1'\n`)).toMatchObject({ metricsAllow: ['127.0.0.1', '10.0.0.0/8', '::1'], maillogSource: 'file' })
+    expect(withConfig(`JWT_SECRET='${SECRET}'\n`, { MAILLOG_SOURCE: 'journald' })).toMatchObject({ metricsAllow: [], maillogSource: 'journald' })
+  })
 
   it('loadConfig refuses what the rules refuse, naming the key (never a secret value)', () => {
     expect(() => withConfig(`JWT_SECRET='${SECRET}'\nHTTPS='maybe'\n`)).toThrow(new ConfigError('HTTPS must be on or off, got maybe'))

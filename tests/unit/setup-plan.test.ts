@@ -89,6 +89,7 @@ function installed(os: Os): State {
       ADMIN_USER: 'admin',
       ADMIN_PASSWORD_HASH: '$2b$12$hash',
       HTTPS: 'on',
+      METRICS_TOKEN: 'b'.repeat(64),
     },
     database: { reachable: true, roleExists: true, databaseOwner: 'mailpanel' },
   }
@@ -257,7 +258,7 @@ describe('planSetup on a fresh machine', () => {
     expect(step(steps, 'config').action).toEqual({
       type: 'config-env',
       file: `${ROOT}/etc/backendside-mailpanel/config.env`,
-      missing: ['DATABASE_URL', 'JWT_SECRET', 'MAIL_HOSTNAME', 'ADMIN_USER', 'ADMIN_PASSWORD_HASH', 'HTTPS'],
+      missing: ['DATABASE_URL', 'JWT_SECRET', 'MAIL_HOSTNAME', 'ADMIN_USER', 'ADMIN_PASSWORD_HASH', 'HTTPS', 'METRICS_TOKEN'],
       hostname: 'mail.example.com',
     })
     expect(JSON.stringify(steps)).not.toContain(':pw@')

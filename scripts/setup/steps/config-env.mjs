@@ -8,6 +8,8 @@ import { writeFileAtomic } from '../../../lib/write-atomic.mjs'
 import { validate } from '../validate.mjs'
 
 const JWT_SECRET_BYTES = 32
+// Hex of 32 random bytes: 64 characters, twice the rule's minimum (lib/config-rules.mjs).
+const METRICS_TOKEN_BYTES = 32
 const ADMIN_PASSWORD_BYTES = 12
 const ADMIN_BCRYPT_COST = 12
 const CONFIG_MODE = 0o600
@@ -26,6 +28,11 @@ const generators = {
   },
   // The panel serves HTTPS from the day-0 certificate at once (and then the newest valid one, at its next start).
   HTTPS: () => 'on',
+  // Prometheus' credential for GET /metrics only (it can read nothing else), ready for a scrape config.
+  METRICS_TOKEN: (ctx) => {
+    ctx.metricsTokenCreated = true
+    return randomBytes(METRICS_TOKEN_BYTES).toString('hex')
+  },
 }
 
 /** @returns {Promise<boolean>} whether the file was written */

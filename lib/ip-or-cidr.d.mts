@@ -1,0 +1,2 @@
+export declare const isIp: (value: string) => boolean
+export declare function isIpOrCidr(entry: string): boolean
