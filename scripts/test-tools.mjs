@@ -3,7 +3,8 @@
 // that run them call requireTools() first, so a missing one is a failure that says what to do,
 // never a skip. Postfix and Dovecot are not here: tests of the real daemons are the system suite's.
 import { spawnSync } from 'node:child_process'
-import { delimiter } from 'node:path'
+import { accessSync, constants } from 'node:fs'
+import { delimiter, isAbsolute } from 'node:path'
 import { which } from '../lib/which.mjs'
 
 /** @typedef {{ command: string, pkg: string, why: string }} Tool */
@@ -14,10 +15,27 @@ export const TEST_TOOLS = [
   { command: 'certbot', pkg: 'certbot', why: 'issuing and renewing certificates (tests/api/certificates.test.ts)' },
   { command: 'pebble', pkg: 'pebble', why: 'the local ACME CA certbot is driven against' },
   { command: 'pebble-challtestsrv', pkg: 'pebble', why: 'the DNS pebble validates through' },
+  { command: 'journalctl', pkg: 'systemd', why: 'the stats collector and the logs read the journal (MAILLOG_SOURCE=journald)' },
+  // Not on PATH: a journal file is written from Journal Export Format without a running journald.
+  { command: '/lib/systemd/systemd-journal-remote', pkg: 'systemd-journal-remote', why: 'writes the journal files tests/api/mailstats-journal.test.ts reads' },
 ]
 
-/** The first executable `name` on the PATH the tests and the servers they start use. */
-export const findCommand = which
+/**
+ * The first executable `name` on the PATH the tests and the servers they start use (or `name`
+ * itself when it is an absolute path to an executable).
+ * @param {string} name
+ * @param {string} [path]
+ */
+export function findCommand(name, path) {
+  if (!isAbsolute(name)) return which(name, path)
+  try {
+    accessSync(name, constants.X_OK)
+    return name
+  }
+  catch {
+    return undefined
+  }
+}
 
 /** @param {Tool[]} tools */
 export function missingTools(tools = TEST_TOOLS) {

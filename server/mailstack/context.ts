@@ -183,7 +183,7 @@ function databaseParts(databaseUrl: string | undefined): MailstackDatabase {
 /** The folder the reconciler renders main.cf and master.cf into: what postqueue/postsuper get as `-c`. */
 export const postfixConfigDirectory = (root: string): string => join(root, 'etc/postfix')
 
-/** Where the rendered main.cf has Postfix write its log (`maillog_file`): what the stats collector reads. */
+/** Where the rendered main.cf has Postfix write its log (`maillog_file`): what the stats collector reads (MAILLOG_SOURCE=file). */
 export const maillogFile = (root: string): string => join(root, 'var/log/mail.log')
 
 export const mailstackContext = {
@@ -191,7 +191,7 @@ export const mailstackContext = {
    * The render context for one machine: every path hangs off MAILPANEL_ROOT (SPEC §2a), so root `/`
    * gives the distribution's locations and a scratch root gives a complete, self-contained instance.
    */
-  build(config: Pick<PanelConfig, 'paths' | 'databaseUrl' | 'mailHostname'>, settings: Partial<MailstackSettings> = {}, data: Partial<MailstackData> = {}): MailstackContext {
+  build(config: Pick<PanelConfig, 'paths' | 'databaseUrl' | 'mailHostname'> & Partial<Pick<PanelConfig, 'maillogSource'>>, settings: Partial<MailstackSettings> = {}, data: Partial<MailstackData> = {}): MailstackContext {
     const l = { ...DEFAULT_SETTINGS, ...settings }
     const root = config.paths.root
     const at = (path: string) => join(root, path)
@@ -206,7 +206,8 @@ export const mailstackContext = {
         config_directory: postfixConfigDirectory(root),
         queue_directory: at('var/spool/postfix'),
         data_directory: at('var/lib/postfix'),
-        maillog_file: maillogFile(root),
+        // MAILLOG_SOURCE=journald: no maillog_file, so Postfix logs to syslog (the journal) as packaged.
+        maillog_file: config.maillogSource === 'journald' ? '' : maillogFile(root),
         inet_interfaces: l.inetInterfaces,
         inet_protocols: l.inetProtocols,
         smtp_listen: l.smtp,

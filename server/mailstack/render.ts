@@ -121,7 +121,8 @@ function checkContext(ctx: MailstackContext): void {
   checkListenSettings(ctx)
   checkAntispam(ctx)
   const paths = [ctx.root, ctx.tls.cert_file, ctx.tls.key_file, ctx.vmail.store,
-    ...Object.entries(ctx.postfix).filter(([k]) => k.endsWith('directory') || k.endsWith('file')).map(([, v]) => String(v)),
+    // An empty maillog_file is "not set" (MAILLOG_SOURCE=journald): the template leaves the line out.
+    ...Object.entries(ctx.postfix).filter(([k, v]) => (k.endsWith('directory') || k.endsWith('file')) && !(k === 'maillog_file' && v === '')).map(([, v]) => String(v)),
     ctx.dovecot.config_directory, ctx.dovecot.base_dir, ctx.dovecot.state_dir, ctx.dovecot.log_path,
     ...[ctx.opendkim, ctx.opendkim_ed25519, ctx.opendmarc, ctx.postgrey, ctx.policyd_spf, ctx.clamsmtp, ctx.spampd].flatMap(c =>
       Object.entries(c).filter(([k]) => /(?:directory|path|file|socket)$/.test(k)).map(([, v]) => String(v)))]

@@ -32,9 +32,11 @@ export interface MailStatsResponse {
   /** Over the range. */
   top_senders: { mailboxes: SenderCount[], domains: SenderCount[] }
   collector: {
-    /** The log file read (the Postfix maillog_file the panel renders). */
+    /** MAILLOG_SOURCE: Postfix's own log file, or the journal (SYSLOG_FACILITY=2). */
+    source: 'file' | 'journald'
+    /** The log file read (the Postfix maillog_file the panel renders), or which journal in words. */
     path: string
-    /** Lines counted so far from that file (across rotations), and when the collector last stored a pass. */
+    /** Lines (journal entries) counted so far from that source (across rotations), and when the collector last stored a pass. */
     lines: number
     last_read_at: string | null
     /** The last pass's error, if it failed (the file unreadable, …). */

@@ -75,6 +75,14 @@ describe('mailstack.render', () => {
     }
   })
 
+  it('main.cf has Postfix log to its own file, or (MAILLOG_SOURCE=journald) to syslog as packaged', () => {
+    expect(settings(file(files, 'main.cf').content)).toMatchObject({ maillog_file: '/srv/mail/var/log/mail.log', maillog_file_prefixes: '/var, /dev/stdout, /srv/mail' })
+    const journald = mailstackContext.build({ paths: resolvePaths('/srv/mail'), databaseUrl: 'postgres://p@127.0.0.1/x', mailHostname: 'mx.test', maillogSource: 'journald' })
+    const main = file(mailstack.render(journald, templates), 'main.cf').content
+    expect(main).not.toMatch(/maillog_file/)
+    expect(main).toMatch(/^queue_directory = .*\ndata_directory = .*\nmyhostname = mx.test$/m)
+  })
+
   it('main.cf uses the pgsql maps (next to it, so a staged copy validates as is), LMTP to Dovecot and Dovecot SASL', () => {
     const main = settings(file(files, 'main.cf').content)
     for (const map of ['virtual-domains', 'virtual-mailboxes', 'virtual-aliases', 'sender-login']) {

@@ -7,6 +7,8 @@ import type { MailStatsSummary, SenderCount } from '#shared/types/mailstats-api'
 export interface MaillogCursor {
   inode: number
   byteOffset: number
+  /** journald's cursor of the last entry counted (a `journal:` source; inode and byteOffset are 0 there). */
+  journalCursor: string | null
   lines: number
   updatedAt: Date
 }
@@ -15,7 +17,7 @@ export interface MaillogCursor {
 export interface MaillogBatch {
   minutes: MailMinute[]
   senders: { hour: string, mailbox: string, sent: number }[]
-  cursor: { inode: number, byteOffset: number, lines: number }
+  cursor: { inode: number, byteOffset: number, lines: number, journalCursor?: string }
 }
 
 const MINUTE_COUNTS = ['received', 'sent', 'delivered', 'deferred', 'bounced', 'rejected',
@@ -55,10 +57,13 @@ interface CursorRow {
   inode: string
   byte_offset: string
   lines: string
+  journal_cursor: string | null
   updated_at: Date
 }
 
-const toCursor = (r: CursorRow): MaillogCursor => ({ inode: Number(r.inode), byteOffset: Number(r.byte_offset), lines: Number(r.lines), updatedAt: r.updated_at })
+const toCursor = (r: CursorRow): MaillogCursor => ({
+  inode: Number(r.inode), byteOffset: Number(r.byte_offset), journalCursor: r.journal_cursor, lines: Number(r.lines), updatedAt: r.updated_at,
+})
 
 type SumRow = Record<(typeof MINUTE_COUNTS)[number], number>
 
@@ -71,14 +76,14 @@ export const mailstatsDb = {
   async pass<T>(path: string, work: (cursor: MaillogCursor | undefined) => Promise<{ batch?: MaillogBatch, result: T }>): Promise<T> {
     return useDb().begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(hashtext(${`maillog:${path}`}))`
-      const [row] = await tx<CursorRow[]>`SELECT inode, byte_offset, lines, updated_at FROM maillog_cursor WHERE path = ${path}`
+      const [row] = await tx<CursorRow[]>`SELECT inode, byte_offset, journal_cursor, lines, updated_at FROM maillog_cursor WHERE path = ${path}`
       const { batch, result } = await work(row && toCursor(row))
       if (batch) {
         await addMinutes(tx, batch.minutes)
         await addSenders(tx, batch.senders)
-        const { inode, byteOffset, lines } = batch.cursor
-        await tx`INSERT INTO maillog_cursor (path, inode, byte_offset, lines) VALUES (${path}, ${inode}, ${byteOffset}, ${lines})
-          ON CONFLICT (path) DO UPDATE SET inode = EXCLUDED.inode, byte_offset = EXCLUDED.byte_offset,
+        const { inode, byteOffset, lines, journalCursor = null } = batch.cursor
+        await tx`INSERT INTO maillog_cursor (path, inode, byte_offset, journal_cursor, lines) VALUES (${path}, ${inode}, ${byteOffset}, ${journalCursor}, ${lines})
+          ON CONFLICT (path) DO UPDATE SET inode = EXCLUDED.inode, byte_offset = EXCLUDED.byte_offset, journal_cursor = EXCLUDED.journal_cursor,
             lines = maillog_cursor.lines + EXCLUDED.lines, updated_at = now()`
       }
       return result
@@ -95,7 +100,7 @@ export const mailstatsDb = {
       const last24h = await totals(tx, q.daySince)
       const points = await series(tx, q.since, q.bucketMinutes)
       const top = await topSenders(tx, q.since, q.topLimit)
-      const [row] = await tx<CursorRow[]>`SELECT inode, byte_offset, lines, updated_at FROM maillog_cursor WHERE path = ${path}`
+      const [row] = await tx<CursorRow[]>`SELECT inode, byte_offset, journal_cursor, lines, updated_at FROM maillog_cursor WHERE path = ${path}`
       return { lastHour, last24h, points, top, cursor: row && toCursor(row) }
     })
   },

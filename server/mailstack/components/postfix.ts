@@ -26,7 +26,8 @@ export const postfix: MailComponent = {
   tools: {
     prepare(ctx) {
       // `postfix check` creates the queue's subfolders and the data folder, but not their parents.
-      for (const dir of [ctx.postfix.queue_directory, dirname(ctx.postfix.data_directory), dirname(ctx.postfix.maillog_file)]) {
+      const logDir = ctx.postfix.maillog_file ? [dirname(ctx.postfix.maillog_file)] : []
+      for (const dir of [ctx.postfix.queue_directory, dirname(ctx.postfix.data_directory), ...logDir]) {
         mkdirSync(dir, { recursive: true, mode: 0o755 })
       }
     },

@@ -33,7 +33,8 @@ const JOURNALCTL_PACKAGES = { debian: 'systemd', rhel: 'systemd' }
 function configuredFile(service: LogService): string | null {
   try {
     const ctx = mailstackContext.build(useConfig())
-    return service === 'postfix' ? ctx.postfix.maillog_file : ctx.dovecot.log_path
+    // An empty maillog_file (MAILLOG_SOURCE=journald): Postfix logs to the journal.
+    return service === 'postfix' ? ctx.postfix.maillog_file || null : ctx.dovecot.log_path
   }
   catch (err) {
     if (err instanceof MailstackContextError) return null
@@ -68,10 +69,12 @@ function parseJournal(stdout: string): LogLine[] {
   return out
 }
 
-async function fromJournal(service: LogService, query: LogsQuery): Promise<Pick<LogsResponse, 'data' | 'truncated'>> {
+async function fromJournal(service: LogService, query: LogsQuery, dir: string | undefined): Promise<Pick<LogsResponse, 'data' | 'truncated'>> {
   const entries = query.q ? JOURNAL_SCAN_ENTRIES : query.lines
   const argv: [string, ...string[]] = ['journalctl', '--no-pager', '--quiet', '--output=json',
-    '--output-fields=MESSAGE,PRIORITY,SYSLOG_IDENTIFIER,_PID', ...UNITS[service].flatMap(u => ['--unit', u]), '--lines', String(entries)]
+    '--output-fields=MESSAGE,PRIORITY,SYSLOG_IDENTIFIER,_PID',
+    // The journal the stats collector reads too, when MAILLOG_JOURNAL_DIR names one.
+    ...(dir ? ['--directory', dir] : []), ...UNITS[service].flatMap(u => ['--unit', u]), '--lines', String(entries)]
   let result
   try {
     result = await runCommand(argv, { timeoutMs: JOURNAL_TIMEOUT_MS, maxBytes: JOURNAL_MAX_BYTES })
@@ -97,7 +100,7 @@ export const logs = {
   async read(query: LogsQuery): Promise<LogsResponse> {
     const file = configuredFile(query.service)
     const useFile = file !== null && existsSync(file)
-    const read = useFile ? await fromFile(file, query) : await fromJournal(query.service, query)
+    const read = useFile ? await fromFile(file, query) : await fromJournal(query.service, query, useConfig().maillogJournalDir)
     return { service: query.service, source: useFile ? 'file' : 'journald', file: useFile ? file : null, lines: query.lines, q: query.q, ...read }
   },
 }

@@ -4,6 +4,7 @@ import { useConfig } from '#server/utils/config'
 import { scrubSecrets } from '#server/utils/errors'
 import type { MailStatsRange, MailStatsResponse, MailStatsSummary } from '#shared/types/mailstats-api'
 import { collectMaillog, type PassResult } from './collector'
+import { collectJournal, journalKey } from './journal'
 
 const MS_PER_MINUTE = 60_000
 /** Each range and the width of its chart points: about 60 to 360 points. */
@@ -24,16 +25,32 @@ const zero = (): MailStatsSummary => ({
   rejects: { rbl: 0, greylist: 0, policy: 0, unknown_user: 0, other: 0 },
 })
 
+/** Where the collector reads: its cursor's key (`path`) and what the dashboard calls it. */
+interface LogSource {
+  kind: 'file' | 'journald'
+  path: string
+  label: string
+}
+
 export const mailstats = {
-  /** The Postfix log file the collector reads (the rendered main.cf's maillog_file). */
-  path(): string {
-    return maillogFile(useConfig().paths.root)
+  /** The Postfix log file the collector reads (the rendered main.cf's maillog_file), or the journal (MAILLOG_SOURCE=journald). */
+  source(): LogSource {
+    const config = useConfig()
+    if (config.maillogSource === 'journald') {
+      const dir = config.maillogJournalDir
+      return { kind: 'journald', path: journalKey(dir), label: dir ? `the journal in ${dir} (mail facility)` : 'the system journal (mail facility)' }
+    }
+    const path = maillogFile(config.paths.root)
+    return { kind: 'file', path, label: path }
   },
 
   /** One collector pass to the end of the log; remembers its error for the stats response. */
   async collect(): Promise<PassResult> {
     try {
-      const result = await collectMaillog(mailstats.path())
+      const source = mailstats.source()
+      const result = source.kind === 'journald'
+        ? await collectJournal(useConfig().maillogJournalDir, RETENTION_DAYS)
+        : await collectMaillog(source.path)
       lastError = null
       return result
     }
@@ -53,7 +70,7 @@ export const mailstats = {
     // The series starts on a bucket boundary, so its points line up with the SQL buckets.
     const bucketMs = bucket * MS_PER_MINUTE
     const since = new Date(Math.floor(ago(minutes).getTime() / bucketMs) * bucketMs)
-    const path = mailstats.path()
+    const { path, label, kind } = mailstats.source()
     const { lastHour, last24h, points, top, cursor } = await mailstatsDb.report(path, {
       hourSince: ago(60), daySince: ago(24 * 60), since, bucketMinutes: bucket, topLimit: TOP_SENDERS,
     })
@@ -70,7 +87,7 @@ export const mailstats = {
       bucket_minutes: bucket,
       series,
       top_senders: top,
-      collector: { path, lines: cursor?.lines ?? 0, last_read_at: cursor?.updatedAt.toISOString() ?? null, error: lastError },
+      collector: { source: kind, path: label, lines: cursor?.lines ?? 0, last_read_at: cursor?.updatedAt.toISOString() ?? null, error: lastError },
     }
   },
 }
