@@ -58,7 +58,9 @@ function message(kind: 'inbound' | 'sent', login = 'alice@journal.example'): Jou
 async function waitFor(want: Partial<MailStatsResponse['last_hour']>, timeoutMs = 15_000): Promise<MailStatsResponse> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const res = await stats()
+    const res = await stats().catch((err: Error) => {
+      throw new Error(`GET /stats/mail failed (${err.message}); the server said:\n${server.output().slice(-4000)}`)
+    })
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     if (Object.entries(want).every(([k, v]) => res.body.last_hour[k as keyof typeof want] === v)) return res.body
     if (Date.now() > deadline) throw new Error(`stats never reached ${JSON.stringify(want)}: ${JSON.stringify(res.body.last_hour)} ${JSON.stringify(res.body.collector)}\n${server.output()}`)
@@ -69,7 +71,7 @@ const settle = () => new Promise(r => setTimeout(r, 3 * Number(INTERVAL_S) * 100
 
 describe('the mail stats collector on the journal (MAILLOG_SOURCE=journald)', () => {
   it('counts Postfix\'s mail-facility entries; another facility and a message with a line break are read as the file would be', async () => {
-    appendJournal(journalDir, [
+    await appendJournal(journalDir, [
       ...message('inbound'),
       ...message('sent'),
       // The same words from the auth facility are not Postfix's mail log.
@@ -86,7 +88,7 @@ describe('the mail stats collector on the journal (MAILLOG_SOURCE=journald)', ()
   it('goes on from its cursor: across a restart nothing is counted twice, new entries are', async () => {
     await settle()
     await server.stop()
-    appendJournal(journalDir, message('sent', 'carol@journal.example'))
+    await appendJournal(journalDir, message('sent', 'carol@journal.example'))
     await start()
     const body = await waitFor({ received: 3, sent: 2, delivered: 3 })
     await settle()
@@ -96,7 +98,7 @@ describe('the mail stats collector on the journal (MAILLOG_SOURCE=journald)', ()
 
   it(`a backlog of ${BACKLOG_MESSAGES * 4} entries (more than one batch) is counted exactly once`, async () => {
     const entries = Array.from({ length: BACKLOG_MESSAGES }, (_, i) => message(i % 2 ? 'sent' : 'inbound', `u${i % 50}@journal.example`)).flat()
-    appendJournal(journalDir, entries)
+    await appendJournal(journalDir, entries)
     const body = await waitFor({ received: 3 + BACKLOG_MESSAGES, delivered: 3 + BACKLOG_MESSAGES }, 60_000)
     expect(body.last_hour.sent).toBe(2 + BACKLOG_MESSAGES / 2)
     await settle()
@@ -105,7 +107,7 @@ describe('the mail stats collector on the journal (MAILLOG_SOURCE=journald)', ()
   }, 120_000)
 
   it('GET /logs reads the same journal (no maillog_file is rendered): Postfix\'s unit, newest last, levels from the priority', async () => {
-    appendJournal(journalDir, [
+    await appendJournal(journalDir, [
       { identifier: 'postfix/smtpd', message: 'warning: hostname example.invalid does not resolve', priority: 4 },
       { identifier: 'dovecot', unit: 'dovecot.service', message: 'imap-login: Login: user=<bob@journal.example>' },
       { identifier: 'postfix/qmgr', pid: 102, message: 'journal-logs-marker: removed' },

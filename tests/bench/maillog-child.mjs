@@ -8,14 +8,12 @@
 import { open } from 'node:fs/promises'
 
 const [bundle, file] = process.argv.slice(2)
-const { CHUNK_BYTES, MaillogCollector } = await import(bundle)
+const { MaillogCollector, readChunks } = await import(bundle)
 const BATCH_BYTES = 8 * 1024 * 1024
 
 const started = performance.now()
 const collector = new MaillogCollector()
 const handle = await open(file, 'r')
-const buffer = Buffer.allocUnsafe(CHUNK_BYTES)
-let position = 0
 let sinceDrain = 0
 let minutes = 0
 const drain = () => {
@@ -23,14 +21,12 @@ const drain = () => {
   collector.counters.takeHourlySenders()
   sinceDrain = 0
 }
-for (;;) {
-  const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position)
-  if (bytesRead === 0) break
-  position += bytesRead
-  sinceDrain += bytesRead
-  collector.push(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead))
+// The collector's own reader (the next chunk is read while this one is counted).
+await readChunks(handle, 0, Number.POSITIVE_INFINITY, (chunk) => {
+  collector.push(chunk)
+  sinceDrain += chunk.length
   if (sinceDrain >= BATCH_BYTES) drain()
-}
+})
 await handle.close()
 collector.end()
 drain()

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -52,15 +52,23 @@ function exportEntry(e: JournalEntryInput): Buffer {
   ])
 }
 
-/** Appends entries to `<dir>/remote.journal` (created on first use). */
-export function appendJournal(dir: string, entries: JournalEntryInput[]): void {
+/**
+ * Appends entries to `<dir>/remote.journal` (created on first use). Asynchronous on purpose: a test
+ * blocked in a synchronous child for seconds would miss the server closing an idle keep-alive
+ * connection and send its next request into the closed socket.
+ */
+export async function appendJournal(dir: string, entries: JournalEntryInput[]): Promise<void> {
   requireTools([JOURNAL_REMOTE, 'journalctl'])
   const scratch = mkdtempSync(join(tmpdir(), 'journal-export-'))
   try {
     const file = join(scratch, 'entries.export')
     writeFileSync(file, Buffer.concat(entries.map(exportEntry)))
-    const run = spawnSync(JOURNAL_REMOTE, [`--output=${join(dir, 'remote.journal')}`, file], { encoding: 'utf8' })
-    if (run.status !== 0) throw new Error(`systemd-journal-remote failed (${run.status}): ${run.stderr}`)
+    await new Promise<void>((resolve, reject) => {
+      execFile(JOURNAL_REMOTE, [`--output=${join(dir, 'remote.journal')}`, file], (err, _stdout, stderr) => {
+        if (err) reject(new Error(`systemd-journal-remote failed (${err.code}): ${stderr}`))
+        else resolve()
+      })
+    })
   }
   finally {
     rmSync(scratch, { recursive: true, force: true })

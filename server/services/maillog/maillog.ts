@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises'
+import { type FileHandle, open } from 'node:fs/promises'
 import type { MailStats } from '#shared/types/mailstats'
 import { MailCounters } from './counters'
 import { LineParser, type LineParserOptions, parseLine } from './parse'
@@ -14,6 +14,29 @@ import { LineReader } from './reader'
 // one reused Buffer outside V8's heap and its size does not move RSS with the file; 1 MiB reads cost
 // 24 thread-pool round trips for a 24 MB log where 64 KiB ones cost 375 (measured: ~100 ms of it).
 export const CHUNK_BYTES = 1024 * 1024
+/**
+ * Reads `file` from `position` in CHUNK_BYTES chunks until its end or until `limit` bytes, handing each
+ * chunk to `onChunk`. Two buffers take turns: the next chunk is read (in libuv's thread pool) while
+ * this one is handled, so the disk and the parser wait for each other only at the ends. `onChunk`
+ * must not keep the buffer (LineReader copies the partial line it holds).
+ */
+export async function readChunks(file: FileHandle, position: number, limit: number, onChunk: (chunk: Buffer) => void): Promise<{ bytes: number, eof: boolean }> {
+  const want = (read: number) => Math.min(CHUNK_BYTES, limit - read)
+  let spare = Buffer.allocUnsafe(CHUNK_BYTES)
+  let read = 0
+  let next = file.read(Buffer.allocUnsafe(CHUNK_BYTES), 0, want(0), position)
+  for (;;) {
+    const { bytesRead, buffer } = await next
+    if (bytesRead === 0) return { bytes: read, eof: true }
+    read += bytesRead
+    const more = read < limit
+    if (more) next = file.read(spare, 0, want(read), position + read)
+    spare = buffer
+    onChunk(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead))
+    if (!more) return { bytes: read, eof: false }
+  }
+}
+
 export class MaillogCollector {
   readonly counters = new MailCounters()
   private readonly parser: LineParser
@@ -65,24 +88,13 @@ export const maillog = {
 
   /**
    * Reads a file from `offset` to its end and counts it; `consumedBytes` of the result's collector is
-   * where to go on from. Two buffers take turns: the next chunk is read (in libuv's thread pool) while
-   * this one is counted, so the disk and the parser wait for each other only at the ends.
+   * where to go on from.
    */
   async collectFile(path: string, options?: LineParserOptions & { offset?: number }): Promise<MaillogCollector> {
     const collector = new MaillogCollector(options)
     const file = await open(path, 'r')
     try {
-      let position = options?.offset ?? 0
-      let spare = Buffer.allocUnsafe(CHUNK_BYTES)
-      let next = file.read(Buffer.allocUnsafe(CHUNK_BYTES), 0, CHUNK_BYTES, position)
-      for (;;) {
-        const { bytesRead, buffer } = await next
-        if (bytesRead === 0) break
-        position += bytesRead
-        next = file.read(spare, 0, CHUNK_BYTES, position)
-        spare = buffer
-        collector.push(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead))
-      }
+      await readChunks(file, options?.offset ?? 0, Number.POSITIVE_INFINITY, chunk => collector.push(chunk))
     }
     finally {
       await file.close()

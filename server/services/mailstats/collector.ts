@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises'
 import { mailstatsDb, type MaillogBatch, type MaillogCursor } from '#server/db/queries/mailstats'
-import { CHUNK_BYTES, MaillogCollector } from '#server/services/maillog/maillog'
+import { MaillogCollector, readChunks } from '#server/services/maillog/maillog'
 
 /**
  * One pass of the stats collector over the Postfix log file: from the stored cursor to the end (in
@@ -61,19 +61,9 @@ async function nextSource(path: string, cursor: MaillogCursor | undefined): Prom
 async function readBatch(source: Source, final: boolean): Promise<MaillogBatch & { bytes: number }> {
   const collector = new MaillogCollector()
   const handle = await open(source.file, 'r')
-  let eof = false
+  let eof: boolean
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES)
-    let position = source.from
-    while (position - source.from < BATCH_BYTES) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position)
-      if (bytesRead === 0) {
-        eof = true
-        break
-      }
-      position += bytesRead
-      collector.push(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead))
-    }
+    ({ eof } = await readChunks(handle, source.from, BATCH_BYTES, chunk => collector.push(chunk)))
   }
   finally {
     await handle.close()
