@@ -78,7 +78,7 @@ describe('the Webmail tab in Chromium', () => {
     await poll(() => rows().count()).toBe(1)
     expect(await page().getByLabel('Server 1 name').inputValue()).toBe('Old box')
     await page().getByRole('button', { name: 'Save settings' }).click()
-    await poll(() => configText().includes('name: Main')).toBe(false)
+    await poll(async () => configText().includes('name: Main')).toBe(false)
     expect(configText()).toContain('name: Old box')
     await d.w.screenshot('webmail')
   })

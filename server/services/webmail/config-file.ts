@@ -45,10 +45,17 @@ export const fingerprint = (secret: string): string => createHash('sha256').upda
 
 /** Pure: the file's text → its settings and secret, or a WebmailConfigError saying what is wrong. */
 export function parseConfig(text: string, file: string): { config: WebmailConfig, secret: string | null, doc: Document } {
-  const doc = parseDocument(text, { uniqueKeys: true, maxAliasCount: 0 })
+  const doc = parseDocument(text, { uniqueKeys: true })
   if (doc.errors.length) throw new WebmailConfigError(file, `is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`)
   if (doc.contents !== null && !isMap(doc.contents)) throw new WebmailConfigError(file, 'is not a YAML mapping')
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>
+  let raw: Record<string, unknown>
+  try {
+    // No aliases at all: a small file must not expand into a huge value (the billion-laughs pattern).
+    raw = (doc.toJS({ maxAliasCount: 0 }) ?? {}) as Record<string, unknown>
+  }
+  catch {
+    throw new WebmailConfigError(file, 'uses YAML aliases (*name), which the panel does not read')
+  }
   const picked = Object.fromEntries(Object.keys(WEBMAIL_DEFAULTS).map(key => [key, raw[key] ?? WEBMAIL_DEFAULTS[key as keyof WebmailConfig]]))
   const result = v.safeParse(webmailConfig, picked)
   if (!result.success) {
