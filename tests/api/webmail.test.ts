@@ -100,6 +100,9 @@ describe('webmail with the stand-in companion installed', () => {
     const { session_secret_fingerprint: fp } = (await call<WebmailConfigResponse>('config')).body
     expect(seen).toMatchObject({ listen_port: ports[0], cookie_secure: true, mail_servers: [server1], session_secret_fingerprint: fp, pid: res.body.status.pid })
     expect(seen).not.toHaveProperty('session_secret')
+    // Nothing of the panel's environment (its database URL, its root) reaches the companion.
+    expect(seen?.env_keys).toEqual(expect.arrayContaining(['PATH']))
+    for (const key of ['DATABASE_URL', 'MAILPANEL_ROOT', 'JWT_SECRET', 'PORT']) expect(seen?.env_keys).not.toContain(key)
     // A second start leaves the running one alone.
     expect((await call<WebmailActionResponse>('start', 'POST')).body.status.pid).toBe(res.body.status.pid)
   })

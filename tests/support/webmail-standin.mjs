@@ -3,7 +3,7 @@
 // <root>/usr/bin/backendside-webmail (a symlink, so Node resolves `yaml` from this checkout). It does
 // what the panel relies on: `--version`; `--config FILE` reads the YAML file, listens on 127.0.0.1 at
 // its listen_port and answers GET / with the settings it loaded (the secret only as the fingerprint
-// the panel shows), writes one log line per request to stdout, and exits 0 on SIGTERM. A bad file or a
+// the panel shows; the names of its environment variables), writes one log line per request to stdout, and exits 0 on SIGTERM. A bad file or a
 // taken port: a line on stderr and exit 1, as a real daemon would.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -34,7 +34,7 @@ catch (err) {
 }
 const { session_secret: secret, ...shown } = config ?? {}
 if (typeof secret !== 'string' || secret.length < 32) fail('session_secret is missing or too short')
-const loaded = { ...shown, session_secret_fingerprint: createHash('sha256').update(secret).digest('hex').slice(0, 12), pid: process.pid }
+const loaded = { ...shown, session_secret_fingerprint: createHash('sha256').update(secret).digest('hex').slice(0, 12), pid: process.pid, env_keys: Object.keys(process.env).sort() }
 
 const server = createServer((req, res) => {
   const body = JSON.stringify(loaded)

@@ -49,6 +49,26 @@ async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolea
 
 export class StartFailedError extends Error {}
 
+/**
+ * The companion's environment: what a program needs to run, nothing of the panel's (its environment
+ * may carry DATABASE_URL, JWT_SECRET or API_KEY from the unit's EnvironmentFile).
+ */
+export const companionEnv = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  LANG: process.env.LANG ?? 'C.UTF-8',
+  ...(process.env.TZ && { TZ: process.env.TZ }),
+})
+
+/** A signal to a process that may have exited in the meantime (ESRCH is not an error here). */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name)
+  }
+  catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+  }
+}
+
 /** Starts the binary with its config; resolves with the pid once it has stayed up START_SETTLE_MS. */
 export async function startSupervised(paths: WebmailPaths): Promise<number> {
   mkdirSync(dirname(paths.logFile), { recursive: true, mode: 0o755 })
@@ -56,7 +76,7 @@ export async function startSupervised(paths: WebmailPaths): Promise<number> {
   const log = openSync(paths.logFile, 'a', 0o640)
   let child
   try {
-    child = spawn(paths.binary, ['--config', paths.configFile], { detached: true, stdio: ['ignore', log, log], cwd: '/' })
+    child = spawn(paths.binary, ['--config', paths.configFile], { detached: true, stdio: ['ignore', log, log], cwd: '/', env: companionEnv() })
   }
   finally {
     closeSync(log)
@@ -80,9 +100,9 @@ export async function stopSupervised(paths: WebmailPaths): Promise<boolean> {
     rmSync(paths.pidFile, { force: true })
     return false
   }
-  process.kill(pid, 'SIGTERM')
+  signal(pid, 'SIGTERM')
   if (!await waitUntil(() => !running(pid), STOP_TIMEOUT_MS)) {
-    process.kill(pid, 'SIGKILL')
+    signal(pid, 'SIGKILL')
     await waitUntil(() => !running(pid), KILL_TIMEOUT_MS)
   }
   rmSync(paths.pidFile, { force: true })

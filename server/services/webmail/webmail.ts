@@ -7,7 +7,7 @@ import type { WebmailConfig, WebmailLogsQuery } from '#shared/schemas/webmail'
 import type { WebmailActionResponse, WebmailConfigResponse, WebmailLogsResponse, WebmailRegenResponse, WebmailStatus } from '#shared/types/webmail'
 import { fingerprint, loadConfig, newSecret, saveConfig } from './config-file'
 import { detectInstall, systemdRuns, WEBMAIL_PACKAGE, WEBMAIL_UNIT, webmailPaths, type WebmailInstall, type WebmailPaths } from './paths'
-import { StartFailedError, startSupervised, stopSupervised, supervisedPid } from './supervisor'
+import { companionEnv, StartFailedError, startSupervised, stopSupervised, supervisedPid } from './supervisor'
 import { unitAction, unitState } from './systemd'
 
 /**
@@ -44,11 +44,17 @@ let versionCache: { key: string, version: string | null } | undefined
 /** `backendside-webmail --version`, asked again only when the binary changes (an upgrade). */
 async function version(binary: string | null): Promise<string | null> {
   if (!binary) return null
-  const key = `${binary}:${statSync(binary).mtimeMs}`
+  let key
+  try {
+    key = `${binary}:${statSync(binary).mtimeMs}`
+  }
+  catch {
+    return null // removed since it was found
+  }
   if (versionCache?.key === key) return versionCache.version
   let found: string | null = null
   try {
-    const res = await runCommand([binary, '--version'], { timeoutMs: VERSION_TIMEOUT_MS, maxBytes: 4096 })
+    const res = await runCommand([binary, '--version'], { timeoutMs: VERSION_TIMEOUT_MS, maxBytes: 4096, env: companionEnv() })
     found = res.code === 0 ? (res.stdout.trim().split('\n')[0] ?? '').slice(0, MAX_VERSION) || null : null
   }
   catch (err) {
