@@ -38,7 +38,7 @@ function readState(): SavedState {
     return { rules, saved: true, problem: null }
   }
   catch (err) {
-    const detail = err instanceof v.ValiError ? err.issues.map(i => `${v.getDotPath(i) ?? 'ports'}: ${i.message}`).join('; ') : (err as Error).message
+    const detail = err instanceof v.ValiError ? err.issues.map(i => `ports${v.getDotPath(i) ? `.${v.getDotPath(i)}` : ''}: ${i.message}`).join('; ') : (err as Error).message
     return { rules: [], saved: true, problem: `${path} is not valid (${detail}); its rules are not applied until it is saved again` }
   }
 }
