@@ -132,7 +132,7 @@ export function iptablesOnlyPath(): { path: string, cleanup: () => void } {
 
 /** The built panel inside the namespace on [::]:port (embedded PGlite: the host's PostgreSQL is not reachable from there). */
 export async function startPanelInNet(net: FirewallNet, root: string, port: number, path: string): Promise<NetPanel> {
-  const env = { ...process.env, PATH: path, MAILPANEL_ROOT: root, PORT: String(port), HOST: '::', CONSOLA_LEVEL: '3', POLICYD_LISTEN: '127.0.0.1:0' }
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: path, MAILPANEL_ROOT: root, PORT: String(port), HOST: '::', CONSOLA_LEVEL: '3', POLICYD_LISTEN: '127.0.0.1:0' }
   delete env.DATABASE_URL
   let output = ''
   const child: ChildProcess = spawn('ip', ['netns', 'exec', net.name, process.execPath, SERVER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] })
