@@ -50,6 +50,8 @@ describe('whether a rule still admits the caller', () => {
     expect(ruleAdmits(restrict, '192.0.2.9')).toBe(true)
     expect(ruleAdmits(restrict, '2001:db8::5')).toBe(true)
     expect(ruleAdmits(restrict, '198.51.100.1')).toBe(false)
+    // The kernel matches an IPv4 client against iptables' entries only: an IPv4-mapped IPv6 entry is ip6tables'.
+    expect(ruleAdmits({ port: PANEL, mode: 'restrict', addresses: ['::ffff:192.0.2.9', '::ffff:0:0/96'] }, '192.0.2.9')).toBe(false)
   })
 })
 

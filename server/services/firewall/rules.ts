@@ -46,5 +46,7 @@ const LOOPBACK = new IpList(['127.0.0.0/8', '::1'])
  */
 export function ruleAdmits(rule: FirewallRule | undefined, address: string): boolean {
   if (!rule || rule.mode === 'allow' || LOOPBACK.includes(address)) return true
-  return rule.mode === 'restrict' && new IpList(rule.addresses).includes(address)
+  // Only entries of the caller's family, as the kernel reads them: an IPv4 client does not match
+  // ::ffff:192.0.2.1 there (that entry is ip6tables'), so it must not be counted as admitted here.
+  return rule.mode === 'restrict' && new IpList(rule.addresses.filter(a => familyOf(a) === familyOf(address))).includes(address)
 }
