@@ -34,8 +34,9 @@ const baseOptions = {
 /** The embedded PostgreSQL (PGlite behind a loopback wire-protocol socket) for a zero-setup first run. */
 async function openEmbedded(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true })
-  const { PGlite } = await import('@electric-sql/pglite')
-  const db = await PGlite.create(dataDir)
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')])
+  // pg_trgm serves the indexed searches (migration 0018), as PostgreSQL's contrib does on a server.
+  const db = await PGlite.create(dataDir, { extensions: { pg_trgm } })
   const server = await serveEmbedded(db, EMBEDDED_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS)
   consola.info(`Embedded PostgreSQL (PGlite) at postgres://postgres@127.0.0.1:${server.port}/postgres, data in ${dataDir}`)
   const sql = postgres({ ...baseOptions, host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres', max: EMBEDDED_POOL_SIZE })
