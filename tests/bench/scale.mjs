@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import postgres from 'postgres'
-import { API_KEY, createDatabase, dropDatabase, machine, makeRoot, printMachine, printTable, raiseRateLimits, rssMb, sleep, startServer, writeResults } from './lib.mjs'
+import { API_KEY, createDatabase, dropDatabase, machine, makeRoot, printMachine, printTable, raiseRateLimits, rssMb, SERVER_ENTRY, sleep, startServer, writeResults } from './lib.mjs'
 import { policyLoad, policyRequest } from './policy-client.mjs'
 
 const argv = process.argv.slice(2)
@@ -35,6 +35,8 @@ const AIM_P99_MS = 50
 const AIM_BACKUP_RSS_MB = 200
 const AIM_PG_DUMP_RATIO = 2
 const AIM_SIZE = 1_000_000
+// A copy of .output elsewhere keeps a long run safe from a rebuild in the checkout.
+const ENTRY = process.env.BENCH_SERVER_ENTRY || SERVER_ENTRY
 
 if (SIZES.some(n => !Number.isInteger(n) || n < PER_DOMAIN * 2 || n % PER_DOMAIN)) {
   console.error(`--sizes: whole multiples of ${PER_DOMAIN}, at least ${PER_DOMAIN * 2}`)
@@ -218,7 +220,7 @@ async function measure(size) {
   let server
   try {
     process.env.POLICYD_LISTEN = '127.0.0.1:0'
-    server = await startServer(root, db.url)
+    server = await startServer(root, db.url, ENTRY)
     const url = server.url
     await raiseRateLimits(url)
     console.log(`\n${size.toLocaleString('en')} mailboxes: seeding ${db.name}…`)
