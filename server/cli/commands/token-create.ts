@@ -11,7 +11,7 @@ export const tokenCreateCommand: CliCommand = {
 stored, it is listed (and revoked) in the dashboard's API tokens tab, and the audit log records it.
 The token is the only thing on stdout, so a script can capture it:
   TOKEN=$(backendside-mailpanel token create deploy-bot)
-Send it as "Authorization: Bearer <token>".`,
+Send it in the X-API-Key header.`,
   args: ['NAME'],
   async run({ args: [name] }) {
     const parsed = v.safeParse(tokenCreateSchema, { name })
