@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { build, type Plugin } from 'esbuild'
-import { mailstackTemplates } from '../mailstack/templates'
 
 /**
  * Builds the command line (server/cli) into `<output>/cli/index.mjs`, run from nuxt.config.ts when
@@ -10,8 +9,9 @@ import { mailstackTemplates } from '../mailstack/templates'
  * - `#server/…`, `#shared/…`, `#lib/…` resolve as in Nitro's bundle.
  * - The migrations and templates are embedded (`#cli-assets`), the same files Nitro ships as
  *   server assets, so the CLI applies and renders exactly what the server it sits beside does.
- * - Packages Nitro kept outside its bundle (PGlite with its WASM, the native bcrypt binding) are
- *   imported from `<output>/server/node_modules` by a relative path: the copy that ships.
+ * - Packages Nitro kept outside its bundle, in `<output>/server/node_modules` (PGlite with its WASM,
+ *   the native bcrypt binding, postgres.js, …), are imported from there by a relative path: one
+ *   copy, the one that ships.
  */
 
 const ALIASES: Record<string, string> = { '#server/': 'server/', '#shared/': 'shared/', '#lib/': 'lib/' }
@@ -22,7 +22,10 @@ function assetsModule(root: string, release: { version: string, build: string })
   const migrationsDir = join(root, 'server/db/migrations')
   const migrations = readdirSync(migrationsDir).filter(f => f.endsWith('.sql')).sort()
     .map(f => ({ version: f.replace(/\.sql$/, ''), sql: readFileSync(join(migrationsDir, f), 'utf8') }))
-  const templates = mailstackTemplates.fromDir(join(root, 'templates'))
+  // Keyed as mailstackTemplates.fromDir keys them (`postfix/main.cf.liquid`); that module needs Nitro, this runs in nuxt.config.
+  const templatesDir = join(root, 'templates')
+  const templates = Object.fromEntries(readdirSync(templatesDir, { recursive: true, encoding: 'utf8' }).filter(f => f.endsWith('.liquid')).sort()
+    .map(f => [f, readFileSync(join(templatesDir, f), 'utf8')]))
   return [`export const release = ${JSON.stringify(release)}`, `export const migrations = ${JSON.stringify(migrations)}`, `export const templates = ${JSON.stringify(templates)}`].join('\n')
 }
 
