@@ -1,10 +1,11 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pkg from '../../package.json'
 import { runCli, type CliOptions, type CliRun } from '../support/cli'
-import { createTestDatabase, freePort, makeRoot, removeRoot, startServer, type TestServer } from '../support/server'
+import { createTestDatabase, freePort, makeRoot, removeRoot, runServerToExit, startServer, type TestServer } from '../support/server'
 
 // The real built binary (bin/backendside-mailpanel → .output/cli/index.mjs) as a child process, on a
 // fresh database: real PostgreSQL when DATABASE_URL is set, the embedded one otherwise (.ci/run runs
@@ -77,6 +78,14 @@ describe('the command line without a database', () => {
     expectFailure(await cli('reconcile', '--force'), EXIT_USAGE, /reconcile: Unknown option '--force'/)
     expectFailure(await cli('token', 'create', ' '), EXIT_USAGE, /NAME is required/)
     expectFailure(await cli('serve', 'now'), EXIT_USAGE, /serve takes no arguments/)
+  })
+
+  it('a database that does not answer → exit 1 naming it, after one attempt', async () => {
+    const closed = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`
+    expectFailure(await runCli(['token', 'create', 'x'], { root, databaseUrl: closed }), EXIT_FAILURE, /the database is not reachable: .*ECONNREFUSED/)
+    const status = await runCli(['status'], { root, databaseUrl: closed, env: { PORT: String(await freePort()) } })
+    expect(status.code).toBe(EXIT_FAILURE)
+    expect(status.stdout).toMatch(/^database +not reachable: .*ECONNREFUSED/m)
   })
 
   it('a configuration the server would refuse is refused the same way (exit 1)', async () => {
@@ -259,13 +268,28 @@ describe('the command line beside a panel on the embedded database', () => {
     expect(status.code, status.stdout + status.stderr).toBe(EXIT_OK)
     expect(status.stdout).toMatch(/^database +embedded, open in the running panel \(its check: ok\)$/m)
 
-    const health = await fetch(`${server!.url}/health`)
-    expect(health.status).toBe(200)
+    expect((await fetch(`${server!.url}/health`)).status).toBe(200)
+  })
+
+  it('a second panel on the same root refuses to start instead of opening the database twice', async () => {
+    const second = await runServerToExit(root, { DATABASE_URL: '' }) // empty is unset: the embedded database
+    expect(second.code).toBe(EXIT_FAILURE)
+    expect(second.output).toMatch(new RegExp(`Database start-up failed: the embedded database in .*pgdata is open in process ${server!.pid}`))
+    expect((await fetch(`${server!.url}/health`)).status).toBe(200)
+  })
+
+  it('once the panel has stopped the commands run; a lock left by a dead process is taken over', async () => {
     await server!.stop()
     server = undefined
     const after = await runCli(['token', 'create', 'after-stop'], { root })
     expect(after.code, after.stderr).toBe(EXIT_OK)
     expect(after.stdout).toMatch(/^bsmp_/)
-    expect((await runCli(['migrate'], { root })).stdout).toMatch(/^The schema is up to date/)
+
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!
+    writeFileSync(join(root, 'var/lib/backendside-mailpanel/pgdata.lock'), `${gone}\n`)
+    const migrate = await runCli(['migrate'], { root })
+    expect(migrate.code, migrate.stderr).toBe(EXIT_OK)
+    expect(migrate.stdout).toMatch(/^The schema is up to date/)
+    expect(existsSync(join(root, 'var/lib/backendside-mailpanel/pgdata.lock'))).toBe(false)
   })
 })
