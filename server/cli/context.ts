@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os'
 import { consola } from 'consola'
 import { migrations } from '#cli-assets'
 import { openDatabase, type Database } from '#server/db/connect'
@@ -8,6 +7,7 @@ import { backupDb } from '#server/db/queries/backup'
 import { audit } from '#server/services/audit/audit'
 import { ConfigError, useConfig, type PanelConfig } from '#server/utils/config'
 import { ApiError, scrubSecrets } from '#server/utils/errors'
+import { panelUser, userName } from './panel-user'
 
 /** The exit codes, as `--help` documents them. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const
@@ -27,8 +27,12 @@ export function errorLine(err: unknown): string {
   return String(err)
 }
 
-/** The config the server would load (config.env under MAILPANEL_ROOT, the environment on top), or why not. */
+/**
+ * The config the server would load (config.env under MAILPANEL_ROOT, the environment on top), or why
+ * not. From here on the command acts as the panel's user (panel-user.ts).
+ */
 export function loadPanelConfig(): PanelConfig {
+  panelUser.become()
   try {
     return useConfig()
   }
@@ -89,14 +93,11 @@ export async function openMigratedDatabase(config: PanelConfig): Promise<Databas
   return db
 }
 
-/** Who ran a command, for the audit log: `cli:<unix user>`. */
+/** Who ran a command, for the audit log: `cli:<unix user>` (the real user, and whom sudo ran it for). */
 export function cliActor(): string {
-  try {
-    return `cli:${userInfo().username}`
-  }
-  catch {
-    return `cli:uid ${process.getuid?.() ?? '?'}`
-  }
+  const uid = process.getuid?.() ?? -1
+  const sudo = process.env.SUDO_USER ? ` (sudo from ${process.env.SUDO_USER})` : ''
+  return `cli:${userName(uid) ?? `uid ${uid}`}${sudo}`
 }
 
 /**

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -244,6 +245,44 @@ describe('the command line on the panel\'s database', () => {
     await withServer(async (s) => {
       expect((await fetch(`${s.url}/api/v1/me`, { headers: { 'x-api-key': token } })).status).toBe(200)
     })
+  })
+})
+
+describe.skipIf(process.getuid?.() !== 0)('the command line run by root for a panel that runs as its own user (as root only)', () => {
+  const NOBODY = 65534
+  let root: string
+  let database: Awaited<ReturnType<typeof createTestDatabase>>
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    root = await makeRoot()
+    spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, root])
+  })
+  afterAll(async () => {
+    await database.drop()
+    removeRoot(root)
+  })
+
+  it('what it creates for the panel belongs to the panel\'s user; the admin\'s own FILE to root', async () => {
+    const cli = (...args: string[]) => runCli(args, { root, databaseUrl: database.url })
+    expect((await cli('migrate')).code).toBe(EXIT_OK)
+    const audit = join(root, 'etc/backendside-mailpanel/audit.log')
+    expect(statSync(audit).uid).toBe(NOBODY)
+    expect(readFileSync(audit, 'utf8')).toContain('"actor":"cli:root"')
+
+    const mine = mkdtempSync(join(tmpdir(), 'mailpanel-admin-')) // 0700 root: the panel's user cannot write here
+    try {
+      const file = join(mine, 'b.json.gz')
+      const run = await cli('backup', file)
+      expect(run.code, run.stderr).toBe(EXIT_OK)
+      expect(statSync(file).uid).toBe(0)
+      const restore = await cli('restore', file)
+      expect(restore.code, restore.stderr).toBe(EXIT_OK)
+      expect(statSync(join(root, 'etc/backendside-mailpanel/config.env')).uid).toBe(NOBODY)
+    }
+    finally {
+      rmSync(mine, { recursive: true, force: true })
+    }
   })
 })
 

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { writeFileAtomic } from '#lib/write-atomic.mjs'
 import { MAX_ARCHIVE_BYTES } from '#server/services/backup/backup-archive'
 import { CliError, UsageError } from '../context'
+import { panelUser } from '../panel-user'
 
 // It holds password hashes and secrets: readable by its owner only.
 const ARCHIVE_MODE = 0o600
@@ -73,7 +74,7 @@ export const archiveFile = {
       return
     }
     try {
-      writeFileAtomic(file, bytes, { mode: ARCHIVE_MODE })
+      panelUser.asInvoker(() => writeFileAtomic(file, bytes, { mode: ARCHIVE_MODE }))
     }
     catch (err) {
       throw new CliError(`cannot write ${file}: ${reason(err)}`)

@@ -1,0 +1,57 @@
+import { readFileSync, statSync } from 'node:fs'
+import { resolvePaths } from '#server/utils/config'
+
+const ROOT_ID = 0
+
+/** The user name of `uid` from /etc/passwd, if it has one. */
+export function userName(uid: number): string | undefined {
+  try {
+    return readFileSync('/etc/passwd', 'utf8').split('\n').map(line => line.split(':')).find(f => Number(f[2]) === uid)?.[0]
+  }
+  catch {
+    return undefined
+  }
+}
+
+let panel: { uid: number, gid: number } | undefined
+
+/**
+ * An admin runs the commands as root; the panel may run as its own system user. What a command
+ * creates for the panel (the audit log, the embedded database's files and lock) must stay usable by
+ * it, so root takes on the owner of config.env (the file the panel must read) as its effective user.
+ * Only the effective ids change: the admin's own FILE (backup, restore) is still read and written as
+ * root (`asInvoker`). Root-owned config (a panel running as root, the tests) changes nothing.
+ */
+export const panelUser = {
+  become(env: NodeJS.ProcessEnv = process.env): void {
+    if (panel || process.geteuid?.() !== ROOT_ID) return
+    let owner: { uid: number, gid: number }
+    try {
+      owner = statSync(resolvePaths(env.MAILPANEL_ROOT).configFile)
+    }
+    catch {
+      return // no config.env yet: loading the config says what is missing
+    }
+    if (owner.uid === ROOT_ID) return
+    const name = userName(owner.uid)
+    if (name) process.initgroups(name, owner.gid)
+    else process.setgroups([owner.gid])
+    process.setegid(owner.gid)
+    process.seteuid(owner.uid)
+    panel = { uid: owner.uid, gid: owner.gid }
+  },
+
+  /** Runs `work` as the user who started the command (root), then goes back to the panel's user. */
+  asInvoker<T>(work: () => T): T {
+    if (!panel) return work()
+    process.seteuid(ROOT_ID)
+    process.setegid(ROOT_ID)
+    try {
+      return work()
+    }
+    finally {
+      process.setegid(panel.gid)
+      process.seteuid(panel.uid)
+    }
+  },
+}
