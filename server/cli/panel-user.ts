@@ -3,6 +3,15 @@ import { resolvePaths } from '#server/utils/config'
 
 const ROOT_ID = 0
 
+/** The POSIX calls used here; @types/node marks them optional (absent on Windows) and lacks initgroups. */
+interface PosixIds {
+  initgroups: (user: string, extraGroup: number) => void
+  setgroups: (groups: number[]) => void
+  setegid: (id: number) => void
+  seteuid: (id: number) => void
+}
+const ids = process as unknown as PosixIds
+
 /** The user name of `uid` from /etc/passwd, if it has one. */
 export function userName(uid: number): string | undefined {
   try {
@@ -34,24 +43,24 @@ export const panelUser = {
     }
     if (owner.uid === ROOT_ID) return
     const name = userName(owner.uid)
-    if (name) process.initgroups(name, owner.gid)
-    else process.setgroups([owner.gid])
-    process.setegid(owner.gid)
-    process.seteuid(owner.uid)
+    if (name) ids.initgroups(name, owner.gid)
+    else ids.setgroups([owner.gid])
+    ids.setegid(owner.gid)
+    ids.seteuid(owner.uid)
     panel = { uid: owner.uid, gid: owner.gid }
   },
 
   /** Runs `work` as the user who started the command (root), then goes back to the panel's user. */
   asInvoker<T>(work: () => T): T {
     if (!panel) return work()
-    process.seteuid(ROOT_ID)
-    process.setegid(ROOT_ID)
+    ids.seteuid(ROOT_ID)
+    ids.setegid(ROOT_ID)
     try {
       return work()
     }
     finally {
-      process.setegid(panel.gid)
-      process.seteuid(panel.uid)
+      ids.setegid(panel.gid)
+      ids.seteuid(panel.uid)
     }
   },
 }
