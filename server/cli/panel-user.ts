@@ -27,19 +27,21 @@ let panel: { uid: number, gid: number } | undefined
 /**
  * An admin runs the commands as root; the panel may run as its own system user. What a command
  * creates for the panel (the audit log, the embedded database's files and lock) must stay usable by
- * it, so root takes on the owner of config.env (the file the panel must read) as its effective user.
- * Only the effective ids change: the admin's own FILE (backup, restore) is still read and written as
- * root (`asInvoker`). Root-owned config (a panel running as root, the tests) changes nothing.
+ * it, so root takes on the owner of etc/backendside-mailpanel as its effective user: the folder the
+ * panel itself must write (audit log, config.env rewritten by rename, firewall.json, tls/), whoever
+ * owns config.env inside it. Only the effective ids change: the admin's own FILE (backup, restore)
+ * is still read and written as root (`asInvoker`). A root-owned folder (a panel running as root, the
+ * tests) changes nothing.
  */
 export const panelUser = {
   become(env: NodeJS.ProcessEnv = process.env): void {
     if (panel || process.geteuid?.() !== ROOT_ID) return
     let owner: { uid: number, gid: number }
     try {
-      owner = statSync(resolvePaths(env.MAILPANEL_ROOT).configFile)
+      owner = statSync(resolvePaths(env.MAILPANEL_ROOT).configDir)
     }
     catch {
-      return // no config.env yet: loading the config says what is missing
+      return // not installed yet: loading the config says what is missing
     }
     if (owner.uid === ROOT_ID) return
     const name = userName(owner.uid)

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
@@ -257,6 +257,10 @@ describe.skipIf(process.getuid?.() !== 0)('the command line run by root for a pa
     database = await createTestDatabase()
     root = await makeRoot()
     spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, root])
+    // The folder's owner decides, whoever owns config.env: root's here, readable through the group.
+    const config = join(root, 'etc/backendside-mailpanel/config.env')
+    spawnSync('chown', [`0:${NOBODY}`, config])
+    chmodSync(config, 0o640)
   })
   afterAll(async () => {
     await database.drop()
