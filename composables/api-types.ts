@@ -37,3 +37,4 @@ export type ReconcileStatus = Serialized<ReconcileStatusRecord>
 export type QueueList = Serialized<QueueListRecord>
 export type QueueMessage = QueueList['data'][number]
 export type { QueueActionResponse, QueueName } from '#shared/types/queue'
+export type { WebmailActionResponse, WebmailConfigResponse, WebmailLogsResponse, WebmailRegenResponse, WebmailStatus } from '#shared/types/webmail'

@@ -41,7 +41,8 @@ export function useApiList<T>(path: string, filters: MaybeRefOrGetter<Filters> =
   const rows = computed(() => data.value?.data ?? [])
   // Unknown (undefined) until a page has arrived: a failed first load has no total, not a total of 0.
   const total = computed(() => data.value?.meta.total)
+  const totalCapped = computed(() => data.value?.meta.total_capped)
   // What a paged AppTable shows, bound in one go: <AppTable v-model:page="page" v-bind="table" …>
-  const table = reactive({ rows, total, loading, error, pageSize: PAGE_SIZE })
+  const table = reactive({ rows, total, totalCapped, loading, error, pageSize: PAGE_SIZE })
   return { rows, total, page, search, loading, error, refresh, pageSize: PAGE_SIZE, table }
 }

@@ -6,6 +6,12 @@ export interface DashboardTab {
   icon: string
   /** Position in the sidebar, ascending. */
   order: number
+  /**
+   * Shown only when the server says so: a GET of `path` that succeeds (and, with `field`, whose answer
+   * has that field truthy), e.g. the Webmail tab only while the companion is installed. The probe is
+   * an ordinary read (useApiData: cached, shared with the page that reads the same path).
+   */
+  when?: { path: string, field?: string }
 }
 
 declare module '#app' {
@@ -14,11 +20,25 @@ declare module '#app' {
   }
 }
 
+/** One probe per conditional tab's path; a failed probe (or a falsy field) hides the tab. */
+function useTabProbes(tabs: DashboardTab[]) {
+  const probes = new Map<string, Ref<Record<string, unknown> | null>>()
+  for (const path of new Set(tabs.flatMap(t => t.when ? [t.when.path] : []))) {
+    probes.set(path, useApiData<Record<string, unknown>>(path).data)
+  }
+  return (tab: DashboardTab): boolean => {
+    if (!tab.when) return true
+    const answer = probes.get(tab.when.path)?.value
+    return Boolean(answer && (!tab.when.field || answer[tab.when.field]))
+  }
+}
+
 export function useDashboardTabs() {
   const router = useRouter()
   const route = useRoute()
+  const shown = useTabProbes(router.getRoutes().flatMap(r => r.meta.tab ? [r.meta.tab] : []))
   return computed<NavigationMenuItem[]>(() => router.getRoutes()
-    .filter(r => r.meta.tab)
+    .filter(r => r.meta.tab && shown(r.meta.tab))
     .sort((a, b) => a.meta.tab!.order - b.meta.tab!.order)
     .map(r => ({
       label: r.meta.tab!.label,

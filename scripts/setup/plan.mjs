@@ -9,10 +9,11 @@ import { SetupError, validate } from './validate.mjs'
 
 // The mail authentication and anti-spam helpers come with the core (issue 11): OpenDKIM signs,
 // OpenDMARC and policyd-spf judge inbound mail, postgrey greylists. ClamAV and spampd stay the admin's choice.
+// pg_trgm (the indexed searches, migration 0018) is in Debian's postgresql and in RHEL's postgresql-contrib.
 export const PACKAGES = {
   debian: ['postfix', 'postfix-pgsql', 'dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'postgresql', 'openssl',
     'opendkim', 'opendkim-tools', 'opendmarc', 'postfix-policyd-spf-python', 'postgrey'],
-  rhel: ['postfix', 'postfix-pgsql', 'dovecot', 'dovecot-pgsql', 'postgresql-server', 'openssl',
+  rhel: ['postfix', 'postfix-pgsql', 'dovecot', 'dovecot-pgsql', 'postgresql-server', 'postgresql-contrib', 'openssl',
     'opendkim', 'opendkim-tools', 'opendmarc', 'pypolicyd-spf', 'postgrey'],
 }
 export const EPEL = 'epel-release'

@@ -39,8 +39,9 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   let db: import('@electric-sql/pglite').PGlite
   let server: Awaited<ReturnType<typeof serveEmbedded>>
   try {
-    const { PGlite } = await import('@electric-sql/pglite')
-    db = await PGlite.create(dataDir)
+    const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')])
+    // pg_trgm serves the indexed searches (migration 0018), as PostgreSQL's contrib does on a server.
+    db = await PGlite.create(dataDir, { extensions: { pg_trgm } })
     server = await serveEmbedded(db, EMBEDDED_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS)
   }
   catch (err) {

@@ -34,6 +34,7 @@ export const directoryListQuery = v.strictObject({
 })
 
 export const respond = {
-  list: <T>(data: T[], page: Page, total: number): ListEnvelope<T> => ({ data, meta: { page: page.page, limit: page.limit, total } }),
+  list: <T>(data: T[], page: Page, total: number, capped?: boolean): ListEnvelope<T> =>
+    ({ data, meta: { page: page.page, limit: page.limit, total, ...(capped === undefined ? {} : { total_capped: capped }) } }),
   message: <E extends object>(message: string, extra?: E) => ({ message, ...extra }),
 }

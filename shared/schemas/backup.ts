@@ -204,7 +204,12 @@ export const BACKUP_TABLE_NAMES = Object.keys(BACKUP_TABLES) as BackupTableName[
  * Columns deliberately left out: derived from other rows and kept by triggers, so the restore
  * rebuilds them (inserting the archived value as well would count every mailbox twice).
  */
-export const DERIVED_COLUMNS: Partial<Record<BackupTableName, string[]>> = { domains: ['mailbox_count', 'alias_count'] }
+export const DERIVED_COLUMNS: Partial<Record<BackupTableName, string[]>> = {
+  domains: ['mailbox_count', 'alias_count'],
+  // `local@domain`, kept for the search indexes (migration 0018)
+  mailboxes: ['address'],
+  aliases: ['address'],
+}
 
 /** The archived columns of each table: exactly the keys of its row schema. */
 export const backupColumns = (table: BackupTableName): string[] => Object.keys(BACKUP_TABLES[table].entries)

@@ -38,3 +38,42 @@ export const tokenCreateSchema = v.strictObject({
 })
 
 export type SecuritySettingsUpdate = v.InferOutput<typeof securitySettingsUpdateSchema>
+
+// Per-port firewall (GET/PUT /api/v1/security/firewall): the mail ports the panel manages; the panel's
+// own port (PORT in config.env) joins them at run time, so the schema is made for that port.
+export const FIREWALL_MAIL_PORTS = [25, 465, 587, 993, 995, 143, 110] as const
+export const FIREWALL_MODES = ['allow', 'block', 'restrict'] as const
+/** Addresses per port: iptables checks each packet against the list in turn, so keep it short. */
+export const MAX_FIREWALL_ADDRESSES = 100
+
+/** The ports a firewall table has: the mail ports, then the panel's own (once, if it is one of them). */
+export const firewallPorts = (panelPort: number): number[] => [...new Set([...FIREWALL_MAIL_PORTS, panelPort])]
+
+/**
+ * One port's rule. `addresses` is kept in every mode (switching back to restrict finds the list
+ * again) but only restrict applies it, and restrict needs at least one.
+ */
+export const firewallRuleSchema = (ports: readonly number[]) => v.pipe(
+  v.strictObject({
+    port: v.pipe(v.number(), v.integer('must be an integer'), v.check(p => ports.includes(p), `must be one of the managed ports: ${ports.join(', ')}`)),
+    mode: v.picklist(FIREWALL_MODES),
+    addresses: v.optional(v.pipe(ipList, v.maxLength(MAX_FIREWALL_ADDRESSES, `must have at most ${MAX_FIREWALL_ADDRESSES} entries`)), []),
+  }),
+  v.forward(v.check(rule => rule.mode !== 'restrict' || rule.addresses.length > 0, 'restrict needs at least one address (or choose block)'), ['addresses']),
+)
+
+/** PUT /api/v1/security/firewall: the whole table; a managed port left out is Allow. */
+export const firewallUpdateSchema = (panelPort: number) => {
+  const ports = firewallPorts(panelPort)
+  return v.strictObject({
+    ports: v.pipe(
+      v.array(firewallRuleSchema(ports)),
+      v.maxLength(ports.length, `must have at most ${ports.length} items`),
+      v.check(list => new Set(list.map(r => r.port)).size === list.length, 'each port may appear only once'),
+    ),
+  })
+}
+
+export type FirewallMode = (typeof FIREWALL_MODES)[number]
+export type FirewallRule = v.InferOutput<ReturnType<typeof firewallRuleSchema>>
+export type FirewallUpdate = v.InferOutput<ReturnType<typeof firewallUpdateSchema>>

@@ -5,6 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKUP_TABLE_NAMES, backupColumns, DERIVED_COLUMNS } from '#shared/schemas/backup'
+import { decodeArchive, type ArchiveDocument } from '../support/backup-archive'
 import { api, expectErrorShape, type RequestOptions } from '../support/client'
 import { ADMIN_PASSWORD, LEGACY_API_KEY, createTestDatabase, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
@@ -14,7 +15,8 @@ let root: string
 let dropDatabase: () => Promise<void>
 let sql: postgres.Sql
 
-type Document = Record<string, unknown> & { tables: Record<string, Record<string, unknown>[]>, files: Record<string, string>, sha256: string, schema_versions: string[] }
+type Document = ArchiveDocument
+const decode = decodeArchive
 
 const call = <T = Record<string, unknown>>(path: string, opts: RequestOptions = {}) => api<T>(path, { ...opts, baseUrl: server.url })
 
@@ -28,9 +30,20 @@ async function upload(body: Buffer | string, type = 'application/gzip', headers:
   return { status: res.status, body: await res.json() as Record<string, unknown> }
 }
 
-const decode = (bytes: Buffer): Document => JSON.parse(gunzipSync(bytes).toString('utf8')) as Document
+/** `doc` written back as a streamed archive, with a checksum that matches (or, `keepChecksum`, the one it had). */
+function resign(doc: Document, keepChecksum = false): Buffer {
+  const { format, version, created_at, schema_versions, tables, files } = doc
+  const lines = [{ format, version, created_at, schema_versions }]
+  for (const [name, rows] of Object.entries(tables)) lines.push({ table: name } as never, ...rows as never[])
+  for (const name of ['config.env', 'firewall.json']) if (files[name] !== undefined) lines.push({ file: name, content: files[name] } as never)
+  for (const line of files['audit.log']?.split('\n').filter(Boolean) ?? []) lines.push({ audit: line } as never)
+  const body = lines.map(l => `${JSON.stringify(l)}\n`).join('')
+  const counts = Object.fromEntries(Object.entries(tables).map(([name, rows]) => [name, rows.length]))
+  const sha256 = keepChecksum ? doc.sha256 : createHash('sha256').update(body).digest('hex')
+  return gzipSync(`${body}${JSON.stringify({ end: true, counts, sha256 })}\n`)
+}
 
-/** The same canonical form the server signs: sorted keys, no whitespace. */
+/** The same canonical form a version 1 archive was signed with: sorted keys, no whitespace. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   if (value !== null && typeof value === 'object') {
@@ -40,8 +53,9 @@ function canonical(value: unknown): string {
   return JSON.stringify(value)
 }
 
-function resign(doc: Document): Buffer {
-  const { sha256: _old, ...rest } = doc
+/** `doc` as the one-document archive (format 1) panels wrote before backups streamed. */
+function asVersion1(doc: Document): Buffer {
+  const { sha256: _old, ...rest } = { ...doc, version: 1 }
   return gzipSync(JSON.stringify({ ...rest, sha256: createHash('sha256').update(canonical(rest)).digest('hex') }))
 }
 
@@ -145,10 +159,10 @@ describe('backup and restore', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/gzip')
     expect(res.headers.get('cache-control')).toBe('no-store')
-    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="mailpanel-backup-\d{8}T\d{6}Z\.json\.gz"$/)
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="mailpanel-backup-\d{8}T\d{6}Z\.jsonl\.gz"$/)
     archive = bytes
     document = decode(bytes)
-    expect(document).toMatchObject({ format: 'backendside-mailpanel-backup', version: 1 })
+    expect(document).toMatchObject({ format: 'backendside-mailpanel-backup', version: 2 })
     expect(document.sha256).toMatch(/^[0-9a-f]{64}$/)
     expect(Object.keys(document.tables).sort()).toEqual([...BACKUP_TABLE_NAMES].sort())
     expect(document.tables.domains).toHaveLength(2)
@@ -246,12 +260,19 @@ describe('backup and restore', () => {
     expect((await call<{ id: number }>('/api/v1/admin/tokens', { body: { name: 'after-restore' } })).status).toBe(201)
   })
 
-  it('accepts the uncompressed document as application/json', async () => {
+  it('accepts the uncompressed archive as application/json', async () => {
     const before = await dumpTables()
     const res = await upload(gunzipSync(archive).toString('utf8'), 'application/json')
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(await dumpTables()).toEqual(tablesAtBackup)
     expect(before).not.toEqual(tablesAtBackup) // the previous test added rows after restoring
+  })
+
+  it('still restores a version 1 archive (one JSON document, as panels wrote before backups streamed)', async () => {
+    await call(`/api/v1/mailboxes/${mailbox1}`, { method: 'PUT', body: { name: 'Changed again' } })
+    const res = await upload(asVersion1(document))
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(await dumpTables()).toEqual(tablesAtBackup)
   })
 })
 
@@ -296,7 +317,7 @@ describe('a bad archive changes nothing', () => {
   it('a tampered row (checksum left as it was) → 400 BACKUP_INVALID', async () => {
     const doc = decode(archive)
     doc.tables.domains![0]!.name = 'evil.example'
-    const error = await expectRefused(gzipSync(JSON.stringify(doc)), 400, 'BACKUP_INVALID', /sha256/)
+    const error = await expectRefused(resign(doc, true), 400, 'BACKUP_INVALID', /sha256/)
     expect(error.detail).toMatch(/nothing was changed/)
   })
 
@@ -326,16 +347,24 @@ describe('a bad archive changes nothing', () => {
     expect(error.detail).not.toContain('plaintext-password')
     const dup = decode(archive)
     dup.tables.domains!.push({ ...dup.tables.domains![0]!, id: 777 })
-    await expectRefused(resign(dup), 400, 'VALIDATION_FAILED', /tables\.domains\.\d+\.name: repeats row 0/)
+    await expectRefused(resign(dup), 400, 'BACKUP_INVALID', /database refused the archive's rows \(domains, domains_name_key\)/)
   })
 
   it('an archive from another schema version → 409 BACKUP_INCOMPATIBLE', async () => {
     const doc = decode(archive)
     doc.schema_versions = [...doc.schema_versions, '9999_future']
     await expectRefused(resign(doc), 409, 'BACKUP_INCOMPATIBLE')
-    const v2 = decode(archive)
-    v2.version = 2
-    await expectRefused(resign(v2), 409, 'BACKUP_INCOMPATIBLE', /version 2/)
+    const v3 = decode(archive)
+    v3.version = 3
+    await expectRefused(resign(v3), 409, 'BACKUP_INCOMPATIBLE', /version 3/)
+  })
+
+  it('an archive cut off before its end line, or going on after it, → 400 and nothing changed', async () => {
+    const text = gunzipSync(archive).toString('utf8')
+    const lines = text.split('\n').filter(Boolean)
+    await expectRefused(gzipSync(`${lines.slice(0, -3).join('\n')}\n`), 400, 'BACKUP_INVALID', /truncated/)
+    await expectRefused(gzipSync(`${text}{"table":"domains"}\n`), 400, 'BACKUP_INVALID', /after its end line/)
+    await expectRefused(gzipSync(`${lines[0]}\n${'x'.repeat(2 * 1024 * 1024)}\n`), 400, 'BACKUP_INVALID', /longer than/)
   })
 
   it('a row the database itself refuses mid-restore rolls back every table and file', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pkg from '../../package.json'
+import { decodeArchive } from '../support/backup-archive'
 import { runCli, type CliOptions, type CliRun } from '../support/cli'
 import { createTestDatabase, freePort, makeRoot, removeRoot, runServerToExit, startServer, type TestServer } from '../support/server'
 
@@ -16,18 +17,11 @@ import { createTestDatabase, freePort, makeRoot, removeRoot, runServerToExit, st
 const EXIT_OK = 0
 const EXIT_FAILURE = 1
 const EXIT_USAGE = 2
-const MIGRATION_COUNT = readdirSync(join(process.cwd(), 'server/db/migrations')).filter(f => f.endsWith('.sql')).length
+const MIGRATIONS = readdirSync(join(process.cwd(), 'server/db/migrations')).filter(f => f.endsWith('.sql')).sort().map(f => f.replace(/\.sql$/, ''))
+const LATEST = MIGRATIONS.at(-1)!
 const COMMANDS = ['serve', 'setup', 'reconcile [--dry-run]', 'token create NAME', 'migrate', 'backup [--include-audit] FILE', 'restore FILE', 'status']
 
-interface Archive {
-  format: string
-  created_at: string
-  sha256: string
-  tables: Record<string, Record<string, unknown>[]>
-  files: Record<string, string>
-}
-
-const decode = (bytes: Buffer): Archive => JSON.parse(gunzipSync(bytes).toString('utf8')) as Archive
+const decode = decodeArchive
 
 /** Exactly one line on stderr, and the exit code. */
 function expectFailure(run: CliRun, code: number, message: RegExp): void {
@@ -146,10 +140,10 @@ describe('the command line on the panel\'s database', () => {
   it('migrate applies every migration, and a second run changes nothing', async () => {
     const first = await cli('migrate')
     expect(first.code, first.stderr).toBe(EXIT_OK)
-    expect(first.stdout).toMatch(new RegExp(`^Applied ${MIGRATION_COUNT} migration\\(s\\): 0001_core, `))
+    expect(first.stdout).toMatch(new RegExp(`^Applied ${MIGRATIONS.length} migration\\(s\\): 0001_core, `))
     const second = await cli('migrate')
     expect(second.code, second.stderr).toBe(EXIT_OK)
-    expect(second.stdout).toMatch(/^The schema is up to date \(0017_\w+\)\.\n$/)
+    expect(second.stdout).toBe(`The schema is up to date (${LATEST}).\n`)
     expect(auditLines().filter(l => l.action === 'CLI migrate')).toHaveLength(1)
   })
 
@@ -158,7 +152,7 @@ describe('the command line on the panel\'s database', () => {
     expect(run.code, run.stdout + run.stderr).toBe(EXIT_FAILURE)
     expect(run.stdout).toMatch(new RegExp(`^panel +down: http://127\\.0\\.0\\.1:${port}: connection refused$`, 'm'))
     expect(run.stdout).toMatch(/^database +reachable \((PostgreSQL|embedded PGlite)\)$/m)
-    expect(run.stdout).toMatch(/^schema +0017_\w+ \(up to date\)$/m)
+    expect(run.stdout).toMatch(new RegExp(`^schema +${LATEST} \\(up to date\\)$`, 'm'))
     expect(run.stdout).toMatch(/^reconcile +no run recorded yet$/m)
   })
 
@@ -190,7 +184,7 @@ describe('the command line on the panel\'s database', () => {
   })
 
   it('backup FILE writes the API\'s archive format, readable by its owner only; - writes it to stdout', async () => {
-    const file = join(root, 'backup.json.gz')
+    const file = join(root, 'backup.jsonl.gz')
     const run = await cli('backup', file)
     expect(run.code, run.stderr).toBe(EXIT_OK)
     expect(run.stdout).toBe('')
@@ -223,10 +217,11 @@ describe('the command line on the panel\'s database', () => {
   })
 
   it('restore of a tampered archive is refused and nothing changes', async () => {
-    const document = decode(archive)
-    document.tables.api_tokens![0]!.name = 'evil'
-    const tampered = join(root, 'tampered.json.gz')
-    writeFileSync(tampered, gzipSync(JSON.stringify(document)))
+    // A row changed after the fact, its checksum left as it was (as an attacker editing the file would).
+    const lines = gunzipSync(archive).toString('utf8')
+    expect(lines).toContain('"name":"deploy-bot"')
+    const tampered = join(root, 'tampered.jsonl.gz')
+    writeFileSync(tampered, gzipSync(lines.replace('"name":"deploy-bot"', '"name":"evil-bot"')))
     const config = readFileSync(configFile(), 'utf8')
     await cli('token', 'create', 'after-backup')
     const before = await tables()
@@ -276,7 +271,7 @@ describe.skipIf(process.getuid?.() !== 0)('the command line run by root for a pa
 
     const mine = mkdtempSync(join(tmpdir(), 'mailpanel-admin-')) // 0700 root: the panel's user cannot write here
     try {
-      const file = join(mine, 'b.json.gz')
+      const file = join(mine, 'b.jsonl.gz')
       const run = await cli('backup', file)
       expect(run.code, run.stderr).toBe(EXIT_OK)
       expect(statSync(file).uid).toBe(0)

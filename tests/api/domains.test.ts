@@ -254,7 +254,7 @@ describe('GET /api/v1/domains', () => {
     const d = await createDomain()
     const res = await listDomains(`search=${d.name}`)
     expect(res.status).toBe(200)
-    expect(res.body.meta).toEqual({ page: 1, limit: 50, total: 1 })
+    expect(res.body.meta).toEqual({ page: 1, limit: 50, total: 1, total_capped: false })
     expect(res.body.data).toHaveLength(1)
     expect(res.body.data[0]).toEqual((await getDomain(d.id)).body)
   })

@@ -413,6 +413,30 @@ describe('GET /api/v1/mailboxes filters', () => {
     expect(await search('\\')).toEqual([])
   })
 
+  it('?search= finds non-ASCII names through the trigram index exactly as a scan would', async () => {
+    const d = await createDomain()
+    const jurgen = await createMailbox(d.id, 'jurgen', PASSWORD, { name: 'Jürgen Öztürk' })
+    await createMailbox(d.id, 'jurgan', PASSWORD, { name: 'Jurgen Ozturk' })
+    const search = async (term: string) =>
+      (await listMailboxes(`domain_id=${d.id}&search=${encodeURIComponent(term)}`)).body.data.map(m => m.id)
+    expect(await search('ürgen Ö')).toEqual([jurgen])
+    expect(await search('ztürk')).toEqual([jurgen])
+  })
+
+  it('counts at most 1,000 matches of a search and says so; the pages past it still come back', async () => {
+    const d = await createDomain()
+    const hash = await storedHash(await createMailbox(d.id, 'bulk-seed'))
+    await sql`INSERT INTO mailboxes (domain_id, username, password)
+      SELECT ${d.id}, 'bulk' || i, ${hash} FROM generate_series(1, 1001) i`
+    const many = await listMailboxes(`search=${encodeURIComponent(`@${d.name}`)}&limit=100`)
+    expect(many.status).toBe(200)
+    expect(many.body.meta).toEqual({ page: 1, limit: 100, total: 1000, total_capped: true })
+    expect((await listMailboxes(`search=${encodeURIComponent(`@${d.name}`)}&limit=100&page=11`)).body.data).toHaveLength(2)
+    const few = await listMailboxes(`domain_id=${d.id}&search=bulk100`)
+    expect(few.body.meta).toEqual({ page: 1, limit: 50, total: 3, total_capped: false })
+    expect((await listMailboxes(`domain_id=${d.id}`)).body.meta).toEqual({ page: 1, limit: 50, total: 1002 })
+  })
+
   it('combines ?domain_id= and ?search=', async () => {
     const a = await createDomain()
     const b = await createDomain()

@@ -1,3 +1,4 @@
+import type { ListEnvelope } from '#shared/types/list'
 import { request } from 'node:http'
 import { inject } from 'vitest'
 import { LEGACY_API_KEY } from './server'
@@ -23,10 +24,7 @@ export interface RequestOptions {
 export type ErrorBody = { error: string, detail: string, code: string }
 
 /** A page of a list endpoint. */
-export interface ListBody<T> {
-  data: T[]
-  meta: { page: number, limit: number, total: number }
-}
+export type ListBody<T> = ListEnvelope<T>
 
 export const serverUrl = (): string => inject('serverUrl')
 

@@ -139,7 +139,7 @@ const DEBIAN_INSTALL = [
     'postfix', 'postfix-pgsql', 'dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'postgresql', 'openssl',
     'opendkim', 'opendkim-tools', 'opendmarc', 'postfix-policyd-spf-python', 'postgrey'],
 ]
-const RHEL_PACKAGES = ['postfix', 'postfix-pgsql', 'dovecot', 'dovecot-pgsql', 'postgresql-server', 'openssl', 'opendkim', 'opendkim-tools', 'opendmarc', 'pypolicyd-spf', 'postgrey']
+const RHEL_PACKAGES = ['postfix', 'postfix-pgsql', 'dovecot', 'dovecot-pgsql', 'postgresql-server', 'postgresql-contrib', 'openssl', 'opendkim', 'opendkim-tools', 'opendmarc', 'pypolicyd-spf', 'postgrey']
 
 describe('osRelease.parse and family', () => {
   it.each([

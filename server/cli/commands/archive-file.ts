@@ -1,54 +1,70 @@
-import { readFileSync, statSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { writeFileAtomic } from '#lib/write-atomic.mjs'
-import { MAX_ARCHIVE_BYTES } from '#server/services/backup/backup-archive'
+import { randomBytes } from 'node:crypto'
+import { closeSync, createReadStream, createWriteStream, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { PassThrough, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { ArchiveKind } from '#server/services/backup/backup-archive'
 import { CliError, UsageError } from '../context'
 import { panelUser } from '../panel-user'
 
 // It holds password hashes and secrets: readable by its owner only.
 const ARCHIVE_MODE = 0o600
 const GZIP_MAGIC = [0x1F, 0x8B]
-const MIB = 1024 * 1024
 
 const reason = (err: unknown) => {
   const code = (err as NodeJS.ErrnoException).code
   return code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message
 }
 
-/** FILE `-` is stdin / stdout; anything else a path. */
+const kindOf = (head: Buffer): ArchiveKind => head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1] ? 'gzip' : 'json'
+
+/** stdin as a stream whose first bytes have been looked at (gzip or not), none of them lost. */
+async function peekStdin(): Promise<{ input: Readable, kind: ArchiveKind }> {
+  const rest = new PassThrough()
+  const first = await new Promise<Buffer>((done, fail) => {
+    const onData = (chunk: Buffer) => {
+      process.stdin.off('end', onEnd)
+      process.stdin.pause()
+      done(chunk)
+    }
+    const onEnd = () => done(Buffer.alloc(0))
+    process.stdin.once('data', onData).once('end', onEnd).once('error', fail)
+  })
+  rest.write(first)
+  if (first.length) process.stdin.pipe(rest)
+  else rest.end()
+  return { input: rest, kind: kindOf(first) }
+}
+
+/** FILE `-` is stdin / stdout; anything else a path. Opened by the user who ran the command (panel-user.ts). */
 export const archiveFile = {
-  /** The whole archive, capped like an upload; gzip or plain JSON by its first bytes. */
-  async read(file: string): Promise<{ bytes: Buffer, kind: 'gzip' | 'json' }> {
-    let bytes: Buffer
+  /** The archive as a stream (opened now, before the command takes on the panel's user), and its kind by its first bytes. */
+  async open(file: string): Promise<{ input: Readable, kind: ArchiveKind }> {
     if (file === '-') {
-      if (process.stdin.isTTY) throw new UsageError('FILE is - but stdin is a terminal: pipe the archive in (restore - < backup.json.gz)')
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-        size += chunk.length
-        if (size > MAX_ARCHIVE_BYTES) throw new CliError(`the archive on stdin is larger than ${MAX_ARCHIVE_BYTES / MIB} MiB`)
-        chunks.push(chunk)
-      }
-      bytes = Buffer.concat(chunks)
+      if (process.stdin.isTTY) throw new UsageError('FILE is - but stdin is a terminal: pipe the archive in (restore - < backup.jsonl.gz)')
+      return peekStdin()
     }
-    else {
-      try {
-        if (statSync(file).size > MAX_ARCHIVE_BYTES) throw new CliError(`${file} is larger than ${MAX_ARCHIVE_BYTES / MIB} MiB`)
-        bytes = readFileSync(file)
-      }
-      catch (err) {
-        if (err instanceof CliError) throw err
-        throw new CliError(`cannot read ${file}: ${reason(err)}`)
-      }
+    let fd: number
+    try {
+      fd = openSync(file, 'r')
+      if (fstatSync(fd).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' })
     }
-    if (!bytes.length) throw new CliError(`${file === '-' ? 'stdin' : file} is empty: not a backup archive`)
-    return { bytes, kind: bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1] ? 'gzip' : 'json' }
+    catch (err) {
+      throw new CliError(`cannot read ${file}: ${reason(err)}`)
+    }
+    const head = Buffer.alloc(2)
+    const got = readSync(fd, head, 0, head.length, 0)
+    if (got === 0) {
+      closeSync(fd)
+      throw new CliError(`${file} is empty: not a backup archive`)
+    }
+    return { input: createReadStream('', { fd, start: 0 }), kind: kindOf(head) }
   },
 
   /** Fails before any work when FILE cannot be written there (no such folder, a directory). */
   checkWritable(file: string): void {
     if (file === '-') {
-      if (process.stdout.isTTY) throw new UsageError('FILE is - but stdout is a terminal: redirect it (backup - > backup.json.gz)')
+      if (process.stdout.isTTY) throw new UsageError('FILE is - but stdout is a terminal: redirect it (backup - > backup.jsonl.gz)')
       return
     }
     const folder = dirname(resolve(file))
@@ -67,17 +83,40 @@ export const archiveFile = {
     if (existing?.isDirectory()) throw new CliError(`cannot write ${file}: it is a directory`)
   },
 
-  /** Replaces FILE whole (temp file + rename, mode 0600), or writes to stdout. */
-  async write(file: string, bytes: Buffer): Promise<void> {
+  /**
+   * Streams the archive into FILE whole or not at all: a temp file beside it (mode 0600, created as
+   * the user who ran the command), flushed, then renamed over FILE; or to stdout.
+   */
+  async write(file: string, stream: Readable): Promise<number> {
+    let bytes = 0
+    stream.on('data', (chunk: Buffer) => (bytes += chunk.length))
     if (file === '-') {
-      await new Promise<void>((done, fail) => process.stdout.write(bytes, err => err ? fail(err) : done()))
-      return
+      await pipeline(stream, process.stdout, { end: false })
+      return bytes
     }
+    const temp = join(dirname(resolve(file)), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
+    let fd: number
     try {
-      panelUser.asInvoker(() => writeFileAtomic(file, bytes, { mode: ARCHIVE_MODE }))
+      fd = panelUser.asInvoker(() => openSync(temp, 'wx', ARCHIVE_MODE))
     }
     catch (err) {
       throw new CliError(`cannot write ${file}: ${reason(err)}`)
+    }
+    try {
+      await pipeline(stream, createWriteStream('', { fd, autoClose: false }))
+      fsyncSync(fd)
+      closeSync(fd)
+      panelUser.asInvoker(() => renameSync(temp, file))
+      return bytes
+    }
+    catch (err) {
+      try {
+        closeSync(fd)
+      }
+      catch { /* closed already */ }
+      panelUser.asInvoker(() => rmSync(temp, { force: true }))
+      // A file system call that failed is about FILE; anything else (the database) speaks for itself.
+      throw typeof (err as NodeJS.ErrnoException).syscall === 'string' ? new CliError(`cannot write ${file}: ${reason(err)}`) : err
     }
   },
 }

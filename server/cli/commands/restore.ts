@@ -10,22 +10,22 @@ export const restoreCommand: CliCommand = {
   name: 'restore',
   synopsis: 'restore FILE',
   summary: 'replace all panel data and config.env with a backup archive; - reads stdin',
-  details: `Does what POST /api/v1/admin/restore does: the whole archive (gzip or plain JSON) is validated
-first (checksum, schema version, every row, and the config.env it would leave, merged with this
-machine's own keys); a tampered or foreign archive is refused and nothing changes. Then every
-table is replaced in one transaction and the files renamed into place, and the mail configuration
-is reconciled. The audit log is never rewritten; the restore itself is recorded in it.
+  details: `Does what POST /api/v1/admin/restore does, streamed: every line of the archive (gzip or plain)
+is validated as it is read (schema version, every row, the config.env it would leave, merged with
+this machine's own keys) and inserted inside one transaction that commits only when the end line's
+checksum and counts agree; a tampered, truncated or foreign archive is refused and nothing changes.
+Then the files are renamed into place and the mail configuration is reconciled. The audit log is never rewritten; the restore itself is recorded in it.
 With PostgreSQL the panel may keep running: restart it afterwards so it re-reads config.env.
 With the embedded database stop the panel first.`,
   args: ['FILE'],
   async run({ args: [file] }) {
-    const { bytes, kind } = await archiveFile.read(file!)
+    const { input, kind } = await archiveFile.open(file!)
     const config = loadPanelConfig()
     const db = await openMigratedDatabase(config)
     try {
       let restored
       try {
-        restored = await backup.restore(await backup.validate(bytes, kind))
+        restored = await backup.restoreFrom(input, kind)
       }
       catch (err) {
         await auditCli('restore', file!, err instanceof ApiError ? err.status : 500)
@@ -34,6 +34,7 @@ With the embedded database stop the panel first.`,
       await auditCli('restore', file!, 200)
       const counts = Object.entries(restored.restored).map(([table, n]) => `${n} ${table}`).join(', ')
       process.stdout.write(`Backup of ${restored.createdAt} restored: ${counts}; files: ${restored.files.join(', ')}\n`)
+      if (restored.auditLines) say('Its audit.log is kept in the archive only (the live audit log is append-only).')
       reconciler.useTemplates(templates)
       const report = await reconciler.run('cli-restore')
       if (!report.ok) say(`warning: the mail configuration could not be reconciled: ${report.errors.join('; ')}`)

@@ -3,9 +3,9 @@ import type { AliasUpdate } from '#shared/schemas/alias'
 import { useDb } from '#server/db/use'
 import { apiErrors } from '#server/utils/errors'
 import { lockAddress } from './address-lock'
-import { containsPattern } from './like'
+import { cappedCount, containsPattern } from './search'
 import type { Alias } from '#shared/types/directory'
-import type { Page } from '#shared/types/list'
+import type { ListPage, Page } from '#shared/types/list'
 
 export interface AliasFilter {
   domainId?: number
@@ -14,25 +14,30 @@ export interface AliasFilter {
 
 /** `table` is `aliases`, or the CTE of just-deleted rows. */
 const columns = (sql: Sql, table: Fragment) => sql`
-  SELECT a.id, a.domain_id, d.name AS domain, a.local_part || '@' || d.name AS source, a.destinations, a.active,
+  SELECT a.id, a.domain_id, d.name AS domain, a.address AS source, a.destinations, a.active,
          a.created_at, a.updated_at
   FROM ${table} a JOIN domains d ON d.id = a.domain_id`
 
 export const aliasesDb = {
-  async list(page: Page, filter: AliasFilter): Promise<{ rows: Alias[], total: number }> {
+  /** A search is served by the trigram indexes on the source address and the destinations (migration 0018). */
+  async list(page: Page, filter: AliasFilter): Promise<ListPage<Alias>> {
     const sql = useDb()
     const parts = []
     if (filter.domainId !== undefined) parts.push(sql`a.domain_id = ${filter.domainId}`)
     if (filter.search) {
       const pattern = containsPattern(filter.search)
-      parts.push(sql`(a.local_part || '@' || d.name ILIKE ${pattern} OR EXISTS (SELECT 1 FROM unnest(a.destinations) dest WHERE dest ILIKE ${pattern}))`)
+      // The joined destinations only find candidates for the index; each one is then checked alone.
+      parts.push(sql`(a.address ILIKE ${pattern} OR (alias_destinations_text(a.destinations) ILIKE ${pattern}
+        AND EXISTS (SELECT 1 FROM unnest(a.destinations) dest WHERE dest ILIKE ${pattern})))`)
     }
     const where = parts.length ? sql`WHERE ${parts.reduce((acc, p) => sql`${acc} AND ${p}`)}` : sql``
-    const [rows, [count]] = await Promise.all([
+    const [rows, count] = await Promise.all([
       sql<Alias[]>`${columns(sql, sql`aliases`)} ${where} ORDER BY a.id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
-      sql<{ total: number }[]>`SELECT count(*)::int AS total FROM aliases a JOIN domains d ON d.id = a.domain_id ${where}`,
+      filter.search
+        ? cappedCount(sql, sql`aliases a ${where}`)
+        : sql<{ total: number }[]>`SELECT count(*)::int AS total FROM aliases a ${where}`.then(r => r[0]!),
     ])
-    return { rows, total: count!.total }
+    return { rows, ...count }
   },
 
   async get(id: number): Promise<Alias | undefined> {

@@ -9,6 +9,19 @@ const IDENTITY_TABLES = ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webho
 const TRANSIENT_TABLES = ['webhook_deliveries', 'policyd_counters'] as const
 // A restore waits this long for a lock (a long request holding a row) before giving up with a 503.
 const LOCK_TIMEOUT = '30s'
+// Rows per cursor fetch of a streamed backup: large enough that the round trips do not show, small
+// enough that a batch is a few hundred KB.
+const CURSOR_ROWS = 2000
+
+export interface SnapshotSink {
+  versions: (versions: string[]) => Promise<void>
+  table: (name: BackupTableName) => Promise<void>
+  /** Each row as PostgreSQL's row_to_json text (timestamps with microseconds, in UTC). */
+  rows: (json: string[]) => Promise<void>
+}
+
+/** What a streamed restore hands in: rows as JSON text, a table at a time, in insert order. */
+export type RowInserter = (table: BackupTableName, json: string[]) => Promise<void>
 
 export type RestoreCounts = Partial<Record<BackupTableName, number>>
 
@@ -36,6 +49,46 @@ export const backupDb = {
         tables[name] = row!.rows
       }
       return { schemaVersions: versions.map(r => r.version), tables: tables as BackupTables }
+    })
+  },
+
+  /**
+   * The streamed form of snapshot(): the same REPEATABLE READ snapshot, read through a cursor per
+   * table so a million mailboxes pass through in batches; `sink` awaits the response's backpressure.
+   */
+  async snapshotStream(sink: SnapshotSink): Promise<void> {
+    await useDb().begin('isolation level repeatable read read only', async (tx) => {
+      await tx`SET LOCAL timezone = 'UTC'`
+      const versions = await tx<{ version: string }[]>`SELECT version FROM schema_migrations ORDER BY version COLLATE "C"`
+      await sink.versions(versions.map(r => r.version))
+      for (const name of BACKUP_TABLE_NAMES) {
+        await sink.table(name)
+        await tx<{ j: string }[]>`SELECT row_to_json(t)::text AS j FROM (SELECT ${tx(backupColumns(name))} FROM ${tx(name)} ORDER BY id) t`
+          .cursor(CURSOR_ROWS, rows => sink.rows(rows.map(r => r.j)))
+      }
+    })
+  },
+
+  /**
+   * The streamed form of replaceAll(): empties the archived tables, then `fill` inserts the
+   * archive's rows batch by batch as they arrive, all in one transaction that commits only when
+   * `fill` returns (it has seen the archive's end line and checked its checksum); any throw rolls
+   * every table back.
+   */
+  async replaceStreaming(fill: (insert: RowInserter) => Promise<void>): Promise<void> {
+    await useDb().begin(async (tx) => {
+      await tx`SELECT set_config('lock_timeout', ${LOCK_TIMEOUT}, true)`
+      const emptied: string[] = [...BACKUP_TABLE_NAMES, ...TRANSIENT_TABLES]
+      await tx`TRUNCATE ${tx(emptied)} RESTART IDENTITY`
+      await fill(async (name, json) => {
+        const columns = backupColumns(name)
+        await tx`
+          INSERT INTO ${tx(name)} (${tx(columns)}) OVERRIDING SYSTEM VALUE
+          SELECT ${tx(columns)} FROM jsonb_populate_recordset(NULL::${tx(name)}, ${`[${json.join(',')}]`}::text::jsonb)`
+      })
+      for (const name of IDENTITY_TABLES) {
+        await tx`SELECT setval(pg_get_serial_sequence(${name}, 'id'), coalesce(max(id), 0) + 1, false) FROM ${tx(name)}`
+      }
     })
   },
 

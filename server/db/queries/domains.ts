@@ -1,21 +1,24 @@
 import type { DomainCreate, DomainUpdate } from '#shared/schemas/domain'
 import { useDb } from '#server/db/use'
-import { containsPattern } from './like'
+import { cappedCount, containsPattern } from './search'
 import type { Domain } from '#shared/types/directory'
-import type { Page } from '#shared/types/list'
+import type { ListPage, Page } from '#shared/types/list'
 
 // mailbox_count and alias_count are kept by triggers (migrations 0002, 0011): reading them is free.
 const columns = ['id', 'name', 'description', 'active', 'mailbox_count', 'alias_count', 'created_at', 'updated_at'] as const
 
 export const domainsDb = {
-  async list(page: Page, search?: string): Promise<{ rows: Domain[], total: number }> {
+  /** A search is served by the trigram index on the name (migration 0018). */
+  async list(page: Page, search?: string): Promise<ListPage<Domain>> {
     const sql = useDb()
     const where = search ? sql`WHERE name ILIKE ${containsPattern(search)}` : sql``
-    const [rows, [count]] = await Promise.all([
+    const [rows, count] = await Promise.all([
       sql<Domain[]>`SELECT ${sql(columns)} FROM domains ${where} ORDER BY name LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
-      sql<{ total: number }[]>`SELECT count(*)::int AS total FROM domains ${where}`,
+      search
+        ? cappedCount(sql, sql`domains ${where}`)
+        : sql<{ total: number }[]>`SELECT count(*)::int AS total FROM domains`.then(r => r[0]!),
     ])
-    return { rows, total: count!.total }
+    return { rows, ...count }
   },
 
   async get(id: number): Promise<Domain | undefined> {

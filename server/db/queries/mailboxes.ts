@@ -2,10 +2,10 @@ import type { Fragment, Sql } from 'postgres'
 import { useDb } from '#server/db/use'
 import { apiErrors } from '#server/utils/errors'
 import { lockAddress } from './address-lock'
-import { containsPattern } from './like'
 import { mailboxLayout, spansFor } from './mailbox-layout'
+import { cappedCount, containsPattern, type SearchTotal } from './search'
 import type { Mailbox } from '#shared/types/directory'
-import type { Page } from '#shared/types/list'
+import type { ListPage, Page } from '#shared/types/list'
 
 export interface MailboxFilter {
   domainId?: number
@@ -35,28 +35,32 @@ const isoTime = (sql: Sql, column: Fragment) => sql`to_char(${column} AT TIME ZO
 
 /** `table` is `mailboxes`, or the CTE of just-deleted rows. */
 const select = (sql: Sql, extra: Fragment = sql``) => sql`
-  SELECT m.id, m.domain_id, d.name AS domain, m.username, m.username || '@' || d.name AS address, m.name,
+  SELECT m.id, m.domain_id, d.name AS domain, m.username, m.address, m.name,
          e.quota_mb, m.active,
          ${isoTime(sql, sql`m.created_at`)} AS created_at, ${isoTime(sql, sql`m.updated_at`)} AS updated_at ${extra}
   FROM mailboxes m JOIN domains d ON d.id = m.domain_id JOIN mailbox_limits e ON e.mailbox_id = m.id`
 
-/** Filtered lists (by search and/or domain): ids of one page in address order, plus the total. */
-async function pageIds(sql: Sql, page: Page, filter: MailboxFilter): Promise<{ ids: Fragment, total: Promise<number> }> {
+/**
+ * Filtered lists (by search and/or domain): ids of one page in address order, plus the total. A search
+ * is served by the trigram indexes on `address` and `name` (migration 0018) and its total is capped.
+ */
+async function pageIds(sql: Sql, page: Page, filter: MailboxFilter): Promise<{ ids: Fragment, total: Promise<SearchTotal | { total: number }> }> {
   const offset = (page.page - 1) * page.limit
   if (filter.search) {
     const pattern = containsPattern(filter.search)
-    const where = sql`WHERE (m.username || '@' || d.name ILIKE ${pattern} OR m.name ILIKE ${pattern})
+    const where = sql`WHERE (m.address ILIKE ${pattern} OR m.name ILIKE ${pattern})
       ${filter.domainId === undefined ? sql`` : sql`AND m.domain_id = ${filter.domainId}`}`
     return {
       ids: sql`SELECT m.id FROM mailboxes m JOIN domains d ON d.id = m.domain_id ${where}
                ORDER BY d.name, m.username LIMIT ${page.limit} OFFSET ${offset}`,
-      total: sql<{ n: number }[]>`SELECT count(*)::int AS n FROM mailboxes m JOIN domains d ON d.id = m.domain_id ${where}`.then(r => r[0]!.n),
+      total: cappedCount(sql, sql`mailboxes m ${where}`),
     }
   }
   // One domain: walks the (domain_id, username) unique index; the total is the trigger-kept count.
   return {
     ids: sql`SELECT id FROM mailboxes WHERE domain_id = ${filter.domainId!} ORDER BY username LIMIT ${page.limit} OFFSET ${offset}`,
-    total: sql<{ n: number }[]>`SELECT coalesce(max(mailbox_count), 0)::int AS n FROM domains WHERE id = ${filter.domainId!}`.then(r => r[0]!.n),
+    total: sql<{ n: number }[]>`SELECT coalesce(max(mailbox_count), 0)::int AS n FROM domains WHERE id = ${filter.domainId!}`
+      .then(r => ({ total: r[0]!.n })),
   }
 }
 
@@ -68,7 +72,7 @@ const LAYOUT_ATTEMPTS = 4
  * page spans and where in each it starts, so a deep page is a few index probes, not an OFFSET over
  * the table. The same statement returns the list version, proving the layout still holds.
  */
-async function unfilteredPage(sql: Sql, page: Page): Promise<{ rows: Mailbox[], total: number }> {
+async function unfilteredPage(sql: Sql, page: Page): Promise<ListPage<Mailbox>> {
   const offset = (page.page - 1) * page.limit
   let layout = mailboxLayout.current() ?? await mailboxLayout.load(sql)
   for (let attempt = 1; ; attempt++) {
@@ -92,7 +96,7 @@ async function unfilteredPage(sql: Sql, page: Page): Promise<{ rows: Mailbox[], 
 }
 
 export const mailboxesDb = {
-  async list(page: Page, filter: MailboxFilter): Promise<{ rows: Mailbox[], total: number }> {
+  async list(page: Page, filter: MailboxFilter): Promise<ListPage<Mailbox>> {
     const sql = useDb()
     if (filter.search === undefined && filter.domainId === undefined) return unfilteredPage(sql, page)
     const { ids, total } = await pageIds(sql, page, filter)
@@ -100,7 +104,7 @@ export const mailboxesDb = {
       sql<Mailbox[]>`WITH page AS (${ids}) ${select(sql)} JOIN page ON page.id = m.id ORDER BY d.name, m.username`,
       total,
     ])
-    return { rows, total: count }
+    return { rows, ...count }
   },
 
   async get(id: number): Promise<Mailbox | undefined> {

@@ -41,10 +41,10 @@ type UnsignedDocument = Omit<BackupDocument, 'sha256'>
 
 // Two kinds of 400: the upload is no intact archive of ours (BACKUP_INVALID), or it is one but holds a
 // value the API would refuse (VALIDATION_FAILED, naming the table or file and the field).
-const invalid = (detail: string) =>
+export const invalid = (detail: string) =>
   new ApiError(400, 'BACKUP_INVALID', 'Invalid backup archive', `${detail}; nothing was changed.`)
-const refused = (detail: string) => apiErrors.validation(`The archive holds values the panel would refuse: ${detail}; nothing was changed.`)
-const incompatible = (detail: string) =>
+export const refused = (detail: string) => apiErrors.validation(`The archive holds values the panel would refuse: ${detail}; nothing was changed.`)
+export const incompatible = (detail: string) =>
   new ApiError(409, 'BACKUP_INCOMPATIBLE', 'Backup from another schema version', `${detail}; nothing was changed. Restore it on a panel of the same version.`)
 const tooLarge = (limit: number) =>
   new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', `Backup archives are limited to ${limit} bytes (inflated).`)
@@ -76,10 +76,10 @@ export function checksum(document: Record<string, unknown>): string {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value)
 
-function describeIssues(issues: v.BaseIssue<unknown>[]): string {
+export function describeIssues(issues: v.BaseIssue<unknown>[], prefix?: string): string {
   // Paths and messages only: the rows hold hashes and secrets, which must not be echoed back.
   return issues.slice(0, MAX_ISSUES_REPORTED).map((issue) => {
-    const path = v.getDotPath(issue)
+    const path = [prefix, v.getDotPath(issue)].filter(Boolean).join('.') || null
     // valibot words an unknown key as "Invalid key: Expected never"; say what it means here.
     const message = issue.type === 'strict_object' ? (path?.startsWith('files.') ? 'is not a file a backup holds' : path?.startsWith('tables.') && path.split('.').length > 3 ? 'is not a column of this table' : 'is not part of the archive format') : issue.message
     return path ? `${path}: ${message}` : message
@@ -124,7 +124,7 @@ function checkIntegrity(tables: BackupTables): void {
  * A DKIM row's private key must parse, be of its algorithm and size, and be the key of its public
  * half: a tampered archive must not make the server sign with a key DNS does not publish.
  */
-function dkimKeyPairProblem(row: BackupTables['dkim_keys'][number]): string | undefined {
+export function dkimKeyPairProblem(row: BackupTables['dkim_keys'][number]): string | undefined {
   let key: KeyObject
   try {
     key = createPrivateKey(row.private_key)
@@ -146,7 +146,7 @@ function dkimKeyPairProblem(row: BackupTables['dkim_keys'][number]): string | un
  * values for those (MACHINE_KEYS), but an archive that holds PORT=99999 is not one the panel wrote.
  * JWT_SECRET is not required of the archive: this machine's is kept.
  */
-function checkConfigFile(files: BackupFiles): void {
+export function checkConfigFile(files: BackupFiles): void {
   const problems = configProblems(envFile.parse(files['config.env']), { required: [] })
   if (problems.length) {
     throw refused(problems.slice(0, MAX_ISSUES_REPORTED).map(p => `files.config.env: ${p.key} ${p.message}`).join('; '))
@@ -201,7 +201,11 @@ export const backupArchive = {
       if (bytes.length > MAX_DOCUMENT_BYTES) throw tooLarge(MAX_DOCUMENT_BYTES)
       text = bytes.toString('utf8')
     }
-    // The same bound as every request body, before anything walks the document recursively.
+    return backupArchive.parse(text)
+  },
+
+  /** A version 1 document's text into a value, after the same depth bound as every request body. */
+  parse(text: string): unknown {
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalid(`the document nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`)
     try {
       return JSON.parse(text) as unknown
@@ -231,15 +235,19 @@ export const backupArchive = {
     if (actual !== input.sha256) throw invalid('sha256: does not match the content, so the archive was altered or damaged')
     const versions = input.schema_versions
     if (!Array.isArray(versions) || !versions.every(x => typeof x === 'string')) throw invalid('schema_versions: must be a list of migration names')
-    if (!sameList(versions, serverSchemaVersions)) {
-      const latest = (list: string[]) => list.at(-1)?.slice(0, MAX_NAME_SHOWN) ?? '(none)'
-      throw incompatible(`The archive was made at schema ${latest(versions)}, this database is at ${latest(serverSchemaVersions)}`)
-    }
+    backupArchive.assertSchema(versions, serverSchemaVersions)
     const parsed = v.safeParse(backupDocumentSchema, input)
     if (!parsed.success) throw refused(describeIssues(parsed.issues))
     checkIntegrity(parsed.output.tables)
     checkConfigFile(parsed.output.files)
     return parsed.output
+  },
+
+  /** 409 unless the archive was made at exactly this database's migrations. */
+  assertSchema(versions: string[], serverSchemaVersions: string[]): void {
+    if (sameList(versions, serverSchemaVersions)) return
+    const latest = (list: string[]) => list.at(-1)?.slice(0, MAX_NAME_SHOWN) ?? '(none)'
+    throw incompatible(`The archive was made at schema ${latest(versions)}, this database is at ${latest(serverSchemaVersions)}`)
   },
 
   /** The archived config.env with this machine's own keys (MACHINE_KEYS) kept from the current file. */
@@ -256,8 +264,8 @@ export const backupArchive = {
     return envFile.stringify(merged)
   },
 
-  /** `mailpanel-backup-20260528T101500Z.json.gz` */
+  /** `mailpanel-backup-20260528T101500Z.jsonl.gz` */
   fileName(createdAt: Date): string {
-    return `mailpanel-backup-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json.gz`
+    return `mailpanel-backup-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.jsonl.gz`
   },
 }

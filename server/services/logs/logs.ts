@@ -42,7 +42,12 @@ function configuredFile(service: LogService): string | null {
   }
 }
 
-async function fromFile(path: string, query: LogsQuery): Promise<Pick<LogsResponse, 'data' | 'truncated'>> {
+/** What a read of any log takes: how many lines, and the literal filter. */
+export type TailQuery = Pick<LogsQuery, 'lines' | 'q'>
+type TailRead = Pick<LogsResponse, 'data' | 'truncated'>
+
+/** The newest lines of a log file (bounded: tail.ts), each with its time and level. Shared with the webmail companion's log. */
+export async function fromFile(path: string, query: TailQuery): Promise<TailRead> {
   try {
     const { lines, truncated } = await tailFile(path, query.lines, literalMatcher(query.q))
     const now = new Date()
@@ -69,12 +74,13 @@ function parseJournal(stdout: string): LogLine[] {
   return out
 }
 
-async function fromJournal(service: LogService, query: LogsQuery, dir: string | undefined): Promise<Pick<LogsResponse, 'data' | 'truncated'>> {
+/** The newest entries of systemd units in the journal (bounded: JOURNAL_SCAN_ENTRIES, a timeout, an output cap). */
+export async function fromJournal(units: string[], query: TailQuery, dir?: string): Promise<TailRead> {
   const entries = query.q ? JOURNAL_SCAN_ENTRIES : query.lines
   const argv: [string, ...string[]] = ['journalctl', '--no-pager', '--quiet', '--output=json',
     '--output-fields=MESSAGE,PRIORITY,SYSLOG_IDENTIFIER,_PID',
     // The journal the stats collector reads too, when MAILLOG_JOURNAL_DIR names one.
-    ...(dir ? ['--directory', dir] : []), ...UNITS[service].flatMap(u => ['--unit', u]), '--lines', String(entries)]
+    ...(dir ? ['--directory', dir] : []), ...units.flatMap(u => ['--unit', u]), '--lines', String(entries)]
   let result
   try {
     result = await runCommand(argv, { timeoutMs: JOURNAL_TIMEOUT_MS, maxBytes: JOURNAL_MAX_BYTES })
@@ -100,7 +106,7 @@ export const logs = {
   async read(query: LogsQuery): Promise<LogsResponse> {
     const file = configuredFile(query.service)
     const useFile = file !== null && existsSync(file)
-    const read = useFile ? await fromFile(file, query) : await fromJournal(query.service, query, useConfig().maillogJournalDir)
+    const read = useFile ? await fromFile(file, query) : await fromJournal(UNITS[query.service], query, useConfig().maillogJournalDir)
     return { service: query.service, source: useFile ? 'file' : 'journald', file: useFile ? file : null, lines: query.lines, q: query.q, ...read }
   },
 }

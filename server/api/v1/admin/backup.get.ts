@@ -11,18 +11,19 @@ const query = v.strictObject({
 })
 
 /**
- * GET /api/v1/admin/backup — a gzip archive (`.json.gz`) of the database content and config.env
- * (`?include_audit=true` adds the audit log). It holds password hashes and secrets: never cached, and
- * every download is written to the audit log.
+ * GET /api/v1/admin/backup — a gzip archive of JSON lines (`.jsonl.gz`, format 2: backup-lines.ts)
+ * of the database content and config.env (`?include_audit=true` adds the audit log), streamed from
+ * the database as it is read. It holds password hashes and secrets: never cached, and every download
+ * is written to the audit log.
  */
 export default defineApiHandler(async (event) => {
   const { include_audit } = getValidQuery(event, query)
-  const { bytes, fileName } = await backup.create({ includeAudit: include_audit === 'true' })
+  const { stream, fileName } = await backup.stream({ includeAudit: include_audit === 'true' })
   await audit.append({ time: new Date().toISOString(), actor: event.context.actor!.name, action: 'GET /api/v1/admin/backup', target: fileName, ip: await securitySettings.clientIp(event), status: 200 })
   setResponseHeaders(event, {
     'Content-Type': 'application/gzip',
     'Content-Disposition': `attachment; filename="${fileName}"`,
     'Cache-Control': 'no-store',
   })
-  return bytes
+  return stream
 }, { query: true })

@@ -5,14 +5,13 @@ import { respond } from '#server/request/respond'
 
 /**
  * POST /api/v1/admin/restore — replaces all panel data and config.env with a backup archive's (raw
- * gzip body); the archive is validated in full first and applied in one transaction → `{message, restored, files}`.
+ * gzip body, streamed: any size in flat memory); every line is validated and the whole archive is
+ * applied in one transaction that commits only once its checksum holds → `{message, restored, files}`.
  */
 export default defineApiHandler(async (event) => {
-  const { bytes, kind } = await backup.readUpload(event)
-  const document = await backup.validate(bytes, kind)
-  const { createdAt, restored, files } = await backup.restore(document)
+  const { createdAt, restored, files, auditLines } = await backup.restoreUpload(event)
   // The restored settings (and config.env's DATABASE_URL) decide the mail configuration.
   reconciler.request('restore')
-  const note = document.files['audit.log'] === undefined ? '' : '; its audit.log is kept in the archive only (the live audit log is append-only)'
+  const note = auditLines ? '; its audit.log is kept in the archive only (the live audit log is append-only)' : ''
   return respond.message(`Backup of ${createdAt} restored${note}`, { restored, files })
 })

@@ -9,6 +9,6 @@ const query = v.strictObject({ ...pageQueryEntries, search: v.optional(v.pipe(v.
 /** GET /api/v1/domains — domains by name, paged; `?search=` matches part of the name. */
 export default defineApiHandler(async (event) => {
   const { page, limit, search } = getValidQuery(event, query)
-  const { rows, total } = await domainsDb.list({ page, limit }, search || undefined)
-  return respond.list(rows, { page, limit }, total)
+  const { rows, total, capped } = await domainsDb.list({ page, limit }, search || undefined)
+  return respond.list(rows, { page, limit }, total, capped)
 }, { query: true })
