@@ -5,6 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKUP_TABLE_NAMES, backupColumns, DERIVED_COLUMNS } from '#shared/schemas/backup'
+import { decodeArchive, type ArchiveDocument } from '../support/backup-archive'
 import { api, expectErrorShape, type RequestOptions } from '../support/client'
 import { ADMIN_PASSWORD, LEGACY_API_KEY, createTestDatabase, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from '../support/server'
 
@@ -14,7 +15,8 @@ let root: string
 let dropDatabase: () => Promise<void>
 let sql: postgres.Sql
 
-type Document = Record<string, unknown> & { tables: Record<string, Record<string, unknown>[]>, files: Record<string, string>, sha256: string, schema_versions: string[] }
+type Document = ArchiveDocument
+const decode = decodeArchive
 
 const call = <T = Record<string, unknown>>(path: string, opts: RequestOptions = {}) => api<T>(path, { ...opts, baseUrl: server.url })
 
@@ -26,21 +28,6 @@ async function download(query = ''): Promise<{ res: Response, bytes: Buffer }> {
 async function upload(body: Buffer | string, type = 'application/gzip', headers: Record<string, string> = { 'x-api-key': LEGACY_API_KEY }) {
   const res = await fetch(`${server.url}/api/v1/admin/restore`, { method: 'POST', headers: { ...headers, 'content-type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) })
   return { status: res.status, body: await res.json() as Record<string, unknown> }
-}
-
-/** A streamed archive (format 2: header, table lines and rows, files, audit lines, end line) as one object. */
-function decode(bytes: Buffer): Document {
-  const [header, ...lines] = gunzipSync(bytes).toString('utf8').split('\n').filter(Boolean).map(l => JSON.parse(l) as Record<string, unknown>)
-  const doc = { ...header, tables: {}, files: {}, sha256: '' } as Document
-  let table = ''
-  for (const line of lines) {
-    if ('end' in line) doc.sha256 = line.sha256 as string
-    else if ('table' in line && Object.keys(line).length === 1) doc.tables[table = line.table as string] = []
-    else if ('file' in line) doc.files[line.file as string] = line.content as string
-    else if ('audit' in line) doc.files['audit.log'] = `${doc.files['audit.log'] ?? ''}${line.audit as string}\n`
-    else doc.tables[table]!.push(line)
-  }
-  return doc
 }
 
 /** `doc` written back as a streamed archive, with a checksum that matches (or, `keepChecksum`, the one it had). */
