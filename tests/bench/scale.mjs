@@ -245,7 +245,8 @@ async function measure(size) {
     ops['mailboxes: search many'] = await timed(url, () => `/api/v1/mailboxes?search=user0&limit=50`, b => check(b.data.length === 50 && b.meta.total_capped === (size * 0.99 > 1000), 'search many'))
     ops['mailboxes: search one'] = await timed(url, i => `/api/v1/mailboxes?search=${q(`user042@${domainName(((mid + i) % domains) + 1)}`)}`, b => check(b.meta.total === 1 && b.data[0].username === 'user042', 'search one'))
     ops['mailboxes: search none'] = await timed(url, i => `/api/v1/mailboxes?search=nosuchbox${i}`, b => check(b.meta.total === 0, 'search none'))
-    ops['mailboxes: search none, 2 chars'] = await timed(url, () => '/api/v1/mailboxes?search=qz', b => check(b.meta.total === 0, 'search none, 2 chars'))
+    // No trigram in the term: a scan at any size (2.3 s at 1,000,000), so fewer samples.
+    ops['mailboxes: search none, 2 chars'] = await timed(url, () => '/api/v1/mailboxes?search=qz', b => check(b.meta.total === 0, 'search none, 2 chars'), WRITE_SAMPLES)
     ops['mailboxes: domain_id filter'] = await timed(url, i => `/api/v1/mailboxes?domain_id=${((mid + i) % domains) + 1}`, b => check(b.meta.total === PER_DOMAIN, 'domain filter'))
     ops['mailboxes: GET one'] = await timed(url, () => `/api/v1/mailboxes/${randomInt(1, size + 1)}`, b => check(typeof b.address === 'string', 'GET one'))
     ops['aliases: search many'] = await timed(url, () => '/api/v1/aliases?search=elsewhere', b => check(b.data.length === 50, 'alias search many'))

@@ -3,7 +3,7 @@ import type { AliasUpdate } from '#shared/schemas/alias'
 import { useDb } from '#server/db/use'
 import { apiErrors } from '#server/utils/errors'
 import { lockAddress } from './address-lock'
-import { cappedCount, containsPattern } from './search'
+import { cappedCount, containsPattern, withTermPlans } from './search'
 import type { Alias } from '#shared/types/directory'
 import type { ListPage, Page } from '#shared/types/list'
 
@@ -21,23 +21,24 @@ const columns = (sql: Sql, table: Fragment) => sql`
 export const aliasesDb = {
   /** A search is served by the trigram indexes on the source address and the destinations (migration 0018). */
   async list(page: Page, filter: AliasFilter): Promise<ListPage<Alias>> {
-    const sql = useDb()
-    const parts = []
-    if (filter.domainId !== undefined) parts.push(sql`a.domain_id = ${filter.domainId}`)
-    if (filter.search) {
-      const pattern = containsPattern(filter.search)
-      // The joined destinations only find candidates for the index; each one is then checked alone.
-      parts.push(sql`(a.address ILIKE ${pattern} OR (alias_destinations_text(a.destinations) ILIKE ${pattern}
-        AND EXISTS (SELECT 1 FROM unnest(a.destinations) dest WHERE dest ILIKE ${pattern})))`)
-    }
-    const where = parts.length ? sql`WHERE ${parts.reduce((acc, p) => sql`${acc} AND ${p}`)}` : sql``
-    const [rows, count] = await Promise.all([
-      sql<Alias[]>`${columns(sql, sql`aliases`)} ${where} ORDER BY a.id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
-      filter.search
-        ? cappedCount(sql, sql`aliases a ${where}`)
-        : sql<{ total: number }[]>`SELECT count(*)::int AS total FROM aliases a ${where}`.then(r => r[0]!),
-    ])
-    return { rows, ...count }
+    return withTermPlans(useDb(), filter.search, async (sql) => {
+      const parts = []
+      if (filter.domainId !== undefined) parts.push(sql`a.domain_id = ${filter.domainId}`)
+      if (filter.search) {
+        const pattern = containsPattern(filter.search)
+        // The joined destinations only find candidates for the index; each one is then checked alone.
+        parts.push(sql`(a.address ILIKE ${pattern} OR (alias_destinations_text(a.destinations) ILIKE ${pattern}
+          AND EXISTS (SELECT 1 FROM unnest(a.destinations) dest WHERE dest ILIKE ${pattern})))`)
+      }
+      const where = parts.length ? sql`WHERE ${parts.reduce((acc, p) => sql`${acc} AND ${p}`)}` : sql``
+      const [rows, count] = await Promise.all([
+        sql<Alias[]>`${columns(sql, sql`aliases`)} ${where} ORDER BY a.id LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+        filter.search
+          ? cappedCount(sql, sql`aliases a ${where}`)
+          : sql<{ total: number }[]>`SELECT count(*)::int AS total FROM aliases a ${where}`.then(r => r[0]!),
+      ])
+      return { rows, ...count }
+    })
   },
 
   async get(id: number): Promise<Alias | undefined> {

@@ -1,6 +1,6 @@
 import type { DomainCreate, DomainUpdate } from '#shared/schemas/domain'
 import { useDb } from '#server/db/use'
-import { cappedCount, containsPattern } from './search'
+import { cappedCount, containsPattern, withTermPlans } from './search'
 import type { Domain } from '#shared/types/directory'
 import type { ListPage, Page } from '#shared/types/list'
 
@@ -10,15 +10,16 @@ const columns = ['id', 'name', 'description', 'active', 'mailbox_count', 'alias_
 export const domainsDb = {
   /** A search is served by the trigram index on the name (migration 0018). */
   async list(page: Page, search?: string): Promise<ListPage<Domain>> {
-    const sql = useDb()
-    const where = search ? sql`WHERE name ILIKE ${containsPattern(search)}` : sql``
-    const [rows, count] = await Promise.all([
-      sql<Domain[]>`SELECT ${sql(columns)} FROM domains ${where} ORDER BY name LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
-      search
-        ? cappedCount(sql, sql`domains ${where}`)
-        : sql<{ total: number }[]>`SELECT count(*)::int AS total FROM domains`.then(r => r[0]!),
-    ])
-    return { rows, ...count }
+    return withTermPlans(useDb(), search, async (sql) => {
+      const where = search ? sql`WHERE name ILIKE ${containsPattern(search)}` : sql``
+      const [rows, count] = await Promise.all([
+        sql<Domain[]>`SELECT ${sql(columns)} FROM domains ${where} ORDER BY name LIMIT ${page.limit} OFFSET ${(page.page - 1) * page.limit}`,
+        search
+          ? cappedCount(sql, sql`domains ${where}`)
+          : sql<{ total: number }[]>`SELECT count(*)::int AS total FROM domains`.then(r => r[0]!),
+      ])
+      return { rows, ...count }
+    })
   },
 
   async get(id: number): Promise<Domain | undefined> {

@@ -3,7 +3,7 @@ import { useDb } from '#server/db/use'
 import { apiErrors } from '#server/utils/errors'
 import { lockAddress } from './address-lock'
 import { mailboxLayout, spansFor } from './mailbox-layout'
-import { cappedCount, containsPattern, type SearchTotal } from './search'
+import { cappedCount, containsPattern, type SearchTotal, withTermPlans } from './search'
 import type { Mailbox } from '#shared/types/directory'
 import type { ListPage, Page } from '#shared/types/list'
 
@@ -99,12 +99,14 @@ export const mailboxesDb = {
   async list(page: Page, filter: MailboxFilter): Promise<ListPage<Mailbox>> {
     const sql = useDb()
     if (filter.search === undefined && filter.domainId === undefined) return unfilteredPage(sql, page)
-    const { ids, total } = await pageIds(sql, page, filter)
-    const [rows, count] = await Promise.all([
-      sql<Mailbox[]>`WITH page AS (${ids}) ${select(sql)} JOIN page ON page.id = m.id ORDER BY d.name, m.username`,
-      total,
-    ])
-    return { rows, ...count }
+    return withTermPlans(sql, filter.search, async (q) => {
+      const { ids, total } = await pageIds(q, page, filter)
+      const [rows, count] = await Promise.all([
+        q<Mailbox[]>`WITH page AS (${ids}) ${select(q)} JOIN page ON page.id = m.id ORDER BY d.name, m.username`,
+        total,
+      ])
+      return { rows, ...count }
+    })
   },
 
   async get(id: number): Promise<Mailbox | undefined> {
