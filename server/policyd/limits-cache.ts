@@ -17,7 +17,7 @@ import type { SenderLimits } from './decide'
 
 export const VERSION_TTL_MS = 1_000
 // Bounded: at the cap the oldest tenth is dropped in one pass (insertion order), not one per insert.
-const MAX_ENTRIES = 100_000
+export const MAX_ENTRIES = 100_000
 
 export interface LimitsSource {
   version: () => Promise<LimitsVersion>

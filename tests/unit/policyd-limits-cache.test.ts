@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { LimitsVersion, SenderRow } from '#server/db/queries/policyd'
 import type { SenderLimits } from '#server/policyd/decide'
-import { LimitsCache, VERSION_TTL_MS } from '#server/policyd/limits-cache'
+import { LimitsCache, MAX_ENTRIES, VERSION_TTL_MS } from '#server/policyd/limits-cache'
 
 // The cache's version logic against a scripted source whose answers can be held back, to place a
 // database read before or after a change deterministically. The real database path (triggers,
@@ -60,6 +60,18 @@ describe('LimitsCache', () => {
     }
     expect(db.reads).toBe(reads)
     expect(await cache.get('no-at-sign')).toBeNull()
+  })
+
+  it('stays within its cap under a flood of logins it has never seen, keeping the newest', async () => {
+    const db = new Db()
+    const cache = new LimitsCache(db.source)
+    const flood = MAX_ENTRIES + MAX_ENTRIES / 5
+    for (let i = 0; i < flood; i++) await cache.get(`stranger${i}@example.com`)
+    expect(cache.size).toBeLessThanOrEqual(MAX_ENTRIES)
+    expect(cache.size).toBeGreaterThan(MAX_ENTRIES * 0.8)
+    const reads = db.reads
+    await cache.get(`stranger${flood - 1}@example.com`)
+    expect(db.reads).toBe(reads) // the newest is still cached
   })
 
   it('sees another process\'s change once the version TTL has passed, not before', async () => {
