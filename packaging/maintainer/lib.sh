@@ -42,17 +42,18 @@ bsmp_migrate() {
   fi
 }
 
-# $1: install (a first install) or upgrade. Enabled on a first install, (re)started once setup has
-# written the admin's credentials; an upgrade restarts it only if it was running.
+# $1: install (a first install) or upgrade. Enabled on a first install; (re)started only once setup has
+# written the admin's credentials (before that there is nobody to sign in); an upgrade restarts it
+# only if it was running.
 bsmp_start() {
-  if ! bsmp_systemd; then
-    bsmp_say "systemd is not running here: start the panel with '$BSMP serve' (as root)"
-    return 0
+  if bsmp_systemd; then
+    systemctl daemon-reload
+    if [ "$1" = install ]; then systemctl enable $BSMP_UNIT; fi
   fi
-  systemctl daemon-reload
-  [ "$1" = install ] && systemctl enable $BSMP_UNIT
   if ! bsmp_config_has ADMIN_PASSWORD_HASH; then
     bsmp_say "next: sudo $BSMP setup --hostname mail.example.com, then sudo systemctl start $BSMP_UNIT"
+  elif ! bsmp_systemd; then
+    bsmp_say "systemd is not running here: start the panel with '$BSMP serve' (as root)"
   elif [ "$1" = install ]; then
     systemctl restart $BSMP_UNIT
   else

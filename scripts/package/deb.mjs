@@ -1,6 +1,6 @@
 // The .deb: control data and maintainer scripts around the staged tree, built by dpkg-deb.
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { maintainerScript } from './maintainer.mjs'
@@ -58,8 +58,11 @@ function docs(repo, root, fullVersion, build) {
     '',
   ].join('\n')
   writeFileSync(join(doc, 'copyright'), copyright, { mode: 0o644 })
+  const overrides = join(root, 'usr/share/lintian/overrides')
+  mkdirSync(overrides, { recursive: true })
+  cpSync(join(repo, 'packaging/lintian-overrides'), join(overrides, NAME))
   const date = new Date().toUTCString().replace('GMT', '+0000')
-  const changelog = `${NAME} (${fullVersion}) stable; urgency=medium\n\n  * Build ${build}. The release history: /usr/share/doc/${NAME}/README.md.\n\n -- ${MAINTAINER}  ${date}\n`
+  const changelog = `${NAME} (${fullVersion}) stable; urgency=medium\n\n  * Build ${build} of BackendSide MailPanel.\n\n -- ${MAINTAINER}  ${date}\n`
   writeFileSync(join(doc, 'changelog.Debian.gz'), gzipSync(changelog, { level: 9 }), { mode: 0o644 })
 }
 
@@ -96,6 +99,6 @@ export function buildDeb({ repo, root, outDir, version, build }) {
   }
   mkdirSync(outDir, { recursive: true })
   const out = join(outDir, `${NAME}_${fullVersion}_amd64.deb`)
-  run('dpkg-deb', ['--root-owner-group', '-Zzstd', '-z10', '--build', root, out])
+  run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', root, out])
   return out
 }

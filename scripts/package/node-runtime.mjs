@@ -1,6 +1,6 @@
 // The Node runtime the packages carry: the npm registry's node-linux-<arch> package (the official
 // binaries), at the one version pinned in packaging/release.json, checked against the integrity pinned
-// beside it. Fetched once with `npm pack` into a cache folder, then only bin/node and LICENSE are used.
+// beside it. Fetched once with `npm pack` into a cache folder, then only bin/node (stripped) and LICENSE are used.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -32,5 +32,7 @@ export function fetchNodeRuntime(pin, arch, dest) {
   if (actual !== expected) throw new Error(`${tarball}: integrity ${actual}, but packaging/release.json pins ${expected} (delete the file to fetch it again)`)
   mkdirSync(dest, { recursive: true })
   run('tar', ['-xzf', tarball, '-C', dest, '--strip-components=1', 'package/bin/node', 'package/LICENSE'])
+  // The symbol table only (as dh_strip does): the dynamic symbols native modules link against stay.
+  run('strip', ['--strip-unneeded', '--remove-section=.comment', '--remove-section=.note', join(dest, 'bin/node')])
   return { node: join(dest, 'bin/node'), version: pin.version }
 }

@@ -8,7 +8,7 @@ import { NAME } from './stage.mjs'
 export const RPM_UNIT_DIR = 'usr/lib/systemd/system'
 // No automatic Requires/Provides (the bundled node and the native .node would drag in odd ones), no
 // strip, no debuginfo, no brp scripts (they would byte-compile, strip and mangle shebangs); zstd: fast
-// to build, read by rpm ≥ 4.14 (EL8 on). The .deb is zstd too (dpkg ≥ 1.21.18: Debian 12, Ubuntu ≥ 21.10).
+// to build, read by rpm ≥ 4.14 (EL8 on). The .deb is gzip: lintian refuses zstd members, and xz takes minutes.
 const SPEC_HEADER = `%define debug_package %{nil}
 %define __strip /bin/true
 %define _build_id_links none
@@ -53,6 +53,7 @@ ${['pre', 'post', 'preun', 'postun'].map(s => scriptlet(repo, s)).join('\n')}
 %defattr(-,root,root,-)
 %license /usr/share/licenses/${NAME}/LICENSE
 %doc /usr/share/doc/${NAME}/README.md
+/usr/share/man/man1/${NAME}.1.gz
 /usr/bin/${NAME}
 /usr/lib/${NAME}
 /${RPM_UNIT_DIR}/${NAME}.service

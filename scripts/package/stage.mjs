@@ -1,7 +1,8 @@
 // The installed tree both packages carry, laid out under a staging root. Only the systemd unit's folder
 // differs between the formats (Debian 12 policy: /lib/systemd/system; the RHEL family: /usr/lib/...).
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
+import { chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { fetchNodeRuntime } from './node-runtime.mjs'
 
 export const NAME = 'backendside-mailpanel'
@@ -26,7 +27,8 @@ function install(from, to, mode) {
 function copyPackage(from, to) {
   const pkg = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'))
   if (Object.keys(pkg.dependencies ?? {}).length) throw new Error(`${from} has dependencies of its own: link it from .output or bundle it`)
-  cpSync(from, to, { recursive: true, filter: src => !/\.d\.[cm]?ts$|\/(test|tests|man)(\/|$)/.test(src) })
+  // Not its CLI (build/cli.*): the installer imports it as a library.
+  cpSync(from, to, { recursive: true, filter: src => !/\.d\.[cm]?ts$|\/(test|tests|man)(\/|$)|\/build\/cli\.c?js$/.test(src) })
 }
 
 function scriptDependencies(repo, app) {
@@ -36,6 +38,31 @@ function scriptDependencies(repo, app) {
     mkdirSync(dirname(target), { recursive: true })
     if (existsSync(traced)) symlinkSync(relative(dirname(target), traced), target)
     else copyPackage(join(repo, 'node_modules', dep), target)
+  }
+}
+
+/**
+ * Installed, the launcher and the installer are only ever run as `<bundled node> file` (/usr/bin's
+ * wrapper): their `#!/usr/bin/env node` would name a node the package does not depend on.
+ */
+function withoutNodeShebangs(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name)
+    if (!entry.isFile() || !startsWithShebang(path)) continue
+    const text = readFileSync(path, 'utf8')
+    if (/^#!\/usr\/bin\/env node\n/.test(text)) writeFileSync(path, text.replace(/^.*\n/, ''), { mode: 0o644 })
+    chmodSync(path, 0o644)
+  }
+}
+
+function startsWithShebang(path) {
+  const fd = openSync(path, 'r')
+  try {
+    const head = Buffer.alloc(2)
+    return readSync(fd, head, 0, 2, 0) === 2 && head.toString() === '#!'
+  }
+  finally {
+    closeSync(fd)
   }
 }
 
@@ -49,7 +76,7 @@ function normaliseModes(dir) {
       normaliseModes(path)
     }
     else {
-      chmodSync(path, statSync(path).mode & 0o111 ? 0o755 : 0o644)
+      chmodSync(path, statSync(path).mode & 0o111 || startsWithShebang(path) ? 0o755 : 0o644)
     }
   }
 }
@@ -65,8 +92,9 @@ export function stageTree({ repo, root, unitDir, nodePin, arch }) {
   const app = join(root, APP_DIR)
   const at = path => join(repo, path)
   cpSync(at('.output'), app, { recursive: true, verbatimSymlinks: true })
-  install(at('bin/backendside-mailpanel'), join(app, 'bin/backendside-mailpanel'), 0o755)
+  install(at('bin/backendside-mailpanel'), join(app, 'bin/backendside-mailpanel'), 0o644)
   for (const name of readdirSync(at('scripts')).filter(n => !DEV_SCRIPTS.has(n))) cpSync(at(`scripts/${name}`), join(app, 'scripts', name), { recursive: true })
+  for (const dir of ['bin', 'scripts']) withoutNodeShebangs(join(app, dir))
   for (const name of readdirSync(at('lib')).filter(n => n.endsWith('.mjs'))) install(at(`lib/${name}`), join(app, 'lib', name), 0o644)
   install(at('packaging/config-init.mjs'), join(app, 'packaging/config-init.mjs'), 0o644)
   install(at('LICENSE'), join(app, 'LICENSE'), 0o644)
@@ -78,6 +106,8 @@ export function stageTree({ repo, root, unitDir, nodePin, arch }) {
   install(at('packaging/logrotate'), join(root, 'etc/logrotate.d', NAME), 0o644)
   install(at('packaging/certbot-deploy-hook'), join(root, 'etc/letsencrypt/renewal-hooks/deploy', NAME), 0o755)
   install(at('README.md'), join(root, 'usr/share/doc', NAME, 'README.md'), 0o644)
+  mkdirSync(join(root, 'usr/share/man/man1'), { recursive: true })
+  writeFileSync(join(root, 'usr/share/man/man1', `${NAME}.1.gz`), gzipSync(readFileSync(at(`packaging/${NAME}.1`)), { level: 9 }))
   normaliseModes(root)
   return runtime
 }
