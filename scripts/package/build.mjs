@@ -25,9 +25,9 @@ function appBuildNumber() {
 function main() {
   const { values } = parseArgs({
     options: {
-      'build': { type: 'string' },
-      'out': { type: 'string', default: join(repo, 'dist') },
-      'format': { type: 'string', multiple: true },
+      build: { type: 'string' },
+      out: { type: 'string', default: join(repo, 'dist') },
+      format: { type: 'string', multiple: true },
     },
   })
   const build = values.build ?? appBuildNumber()

@@ -5,7 +5,7 @@
 // removes (config and data stay) and purges (gone); installs the .rpm into a scratch root; and checks a
 // legacy .env is migrated in place. Needs root, dpkg, rpm, lintian, systemd-analyze, util-linux and the
 // PostgreSQL that DATABASE_URL names. Prints one line per check and "N passed, N failed";
-// --report FILE writes the counts the way .ci/run sums them.
+// --report FILE writes the counts the way .ci/run sums them; --verbose prints the panel's log.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -28,7 +28,9 @@ const UNIT = `/lib/systemd/system/${NAME}.service`
 const NODE = `/usr/lib/${NAME}/node/bin/node`
 const PASSWORD = `pkg-${randomBytes(6).toString('hex')}`
 const START_TIMEOUT_MS = 60_000
-const { values: args } = parseArgs({ options: { report: { type: 'string' } } })
+const CAP_NET_ADMIN = 12n
+const CAP_SYS_ADMIN = 21n
+const { values: args } = parseArgs({ options: { report: { type: 'string' }, verbose: { type: 'boolean' } } })
 
 const results = []
 async function check(name, fn) {
@@ -81,7 +83,11 @@ async function withPanel(scratch, fn) {
       if (Date.now() > deadline) throw new Error(`no answer on ${base} within ${START_TIMEOUT_MS / 1000} s`)
       await new Promise(r => setTimeout(r, 500))
     }
-    return await fn({ base, pid: panel.child.pid })
+    const result = await fn({ base, pid: panel.child.pid })
+    if (args.verbose) process.stdout.write(`--- panel output ---\n${panel.output()}\n`)
+    // A write the unit's ReadWritePaths do not allow shows up as EROFS in the panel's log (its start-up reconcile).
+    assert(!/EROFS|read-only file system/i.test(panel.output()), 'the panel tried to write outside its ReadWritePaths')
+    return result
   }
   catch (err) {
     err.message += `\n--- panel output ---\n${panel.output().trim().split('\n').slice(-30).join('\n')}`
@@ -107,7 +113,7 @@ async function signIn(base) {
   const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })
   const body = await json(res)
   assert(res.status === 200 && body.token, `sign-in: HTTP ${res.status} ${JSON.stringify(body)}`)
-  return { authorization: `Bearer ${body.token}`, 'content-type': 'application/json' }
+  return { 'authorization': `Bearer ${body.token}`, 'content-type': 'application/json' }
 }
 
 function purgeIfInstalled() {
@@ -196,7 +202,7 @@ async function main() {
       // --noscripts: its scriptlets would run chrooted in a root with no /bin/sh (the DEB runs them here).
       sh('rpm', ['--root', root, '-i', '--nodeps', '--noscripts', rpm])
       assert(sh('rpm', ['--root', root, '-q', NAME]).trim() === `${NAME}-${version}-${build}.x86_64`, 'rpm -q in the scratch root')
-      sh('rpm', ['--root', root, '-V', NAME])
+      sh('rpm', ['--root', root, '-V', '--nodeps', NAME])
       const v = sh(join(root, NODE.slice(1)), ['--version']).trim()
       assert(v === `v${nodePin}`, `the .rpm's node says ${v}`)
       sh('rpm', ['--root', root, '-e', '--nodeps', '--noscripts', NAME])
@@ -244,8 +250,8 @@ async function main() {
     await admin.unsafe(`CREATE DATABASE ${dbName}`)
     const dbUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
     dbUrl.pathname = `/${dbName}`
-    const port = await freePort()
-    envFile.writeAtomic(CONFIG, envFile.stringify({ ...configValues(), DATABASE_URL: dbUrl.toString(), ADMIN_USER: 'admin', ADMIN_PASSWORD_HASH: await hash(PASSWORD, 10), HOST: '127.0.0.1', PORT: String(port), MAIL_HOSTNAME: 'mail.pkg.test', HTTPS: 'off' }))
+    const [port, policydPort] = [await freePort(), await freePort()]
+    envFile.writeAtomic(CONFIG, envFile.stringify({ ...configValues(), DATABASE_URL: dbUrl.toString(), ADMIN_USER: 'admin', ADMIN_PASSWORD_HASH: await hash(PASSWORD, 10), HOST: '127.0.0.1', PORT: String(port), POLICYD_LISTEN: `127.0.0.1:${policydPort}`, MAIL_HOSTNAME: 'mail.pkg.test', HTTPS: 'off' }))
     const secret = configValues().JWT_SECRET
     let configSum = sha256(CONFIG)
 
@@ -253,6 +259,8 @@ async function main() {
       await withPanel(scratch, async ({ base, pid }) => {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8')
         assert(/^NoNewPrivs:\s+1$/m.test(status), 'NoNewPrivs is not set')
+        const bounding = BigInt(`0x${/^CapBnd:\s+([0-9a-f]+)$/m.exec(status)[1]}`)
+        assert(!(bounding & (1n << CAP_SYS_ADMIN)) && (bounding & (1n << CAP_NET_ADMIN)), `bounding set ${bounding.toString(16)}`)
         assert(execFileSync('readlink', [`/proc/${pid}/exe`]).toString().trim() === NODE, 'not the bundled node')
         const health = await fetch(`${base}/api/v1/health`)
         const body = await json(health)

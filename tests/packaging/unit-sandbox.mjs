@@ -85,8 +85,7 @@ export function startAsUnit(unitFile, scratch, ownPaths) {
   ]
   const script = `set -e\n${mounts.join('\n')}\nexec ${exec.map(quote).join(' ')}\n`
   const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (d) => { output += d })
-  child.stderr.on('data', (d) => { output += d })
-  return { child, unit, output: () => output }
+  const chunks = []
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', d => chunks.push(d))
+  return { child, unit, output: () => Buffer.concat(chunks).toString() }
 }
