@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pkg from './package.json'
 import { SECURITY_HEADERS } from './server/utils/csp'
+import { bundleCli } from './server/cli/bundle'
 
 const BUILD_NUMBER = '057'
 // `npm run bench:middleware` builds a second, bench-only server (.output-bench/) with one extra route
@@ -87,6 +88,12 @@ export default defineNuxtConfig({
     // The methods each API path has, from the handler files Nitro scanned (`[id].delete.ts`): a
     // wrong method on a known path is a 405 with `Allow` (server/api/[...].ts), never a hand-kept list.
     'nitro:init'(nitro) {
+      // The command line (bin/backendside-mailpanel reconcile, migrate, backup, …) beside the server it
+      // belongs to: .output/cli/index.mjs, written once the server is (server/cli/bundle.ts).
+      nitro.hooks.hook('compiled', async () => {
+        if (nitro.options.dev) return
+        await bundleCli({ root: fromRoot('.'), outputDir: nitro.options.output.dir, version: pkg.version, build: BUILD_NUMBER })
+      })
       nitro.options.virtual['#api-routes'] = () => {
         const table = new Map<string, Set<string>>()
         for (const { route, method } of nitro.scannedHandlers) {

@@ -4,5 +4,5 @@ export interface StagedFile {
   commit(): void
   discard(): void
 }
-export function stageFile(path: string, content: string, options: { mode: number, uid?: number, gid?: number }): StagedFile
-export function writeFileAtomic(path: string, content: string, options: { mode: number, uid?: number, gid?: number }): void
+export function stageFile(path: string, content: string | Uint8Array, options: { mode: number, uid?: number, gid?: number }): StagedFile
+export function writeFileAtomic(path: string, content: string | Uint8Array, options: { mode: number, uid?: number, gid?: number }): void

@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path'
  * rename(2) in one folder: the step least likely to fail), `discard()` removes it. For a write that
  * must wait for something else to succeed first (a restore commits its transaction in between).
  * @param {string} path
- * @param {string} content
+ * @param {string | Uint8Array} content
  * @param {{ mode: number, uid?: number, gid?: number }} options uid alone or gid alone changes only that id
  * @returns {{ path: string, temp: string, commit: () => void, discard: () => void }}
  */
@@ -49,7 +49,7 @@ export function stageFile(path, content, { mode, uid, gid }) {
  * Writes a file so that a reader sees the old or the new content, never a mix: a temp file in the
  * same folder with the final mode (and owner, when given), flushed, then renamed over the target.
  * @param {string} path
- * @param {string} content
+ * @param {string | Uint8Array} content
  * @param {{ mode: number, uid?: number, gid?: number }} options uid alone or gid alone changes only that id
  */
 export function writeFileAtomic(path, content, options) {

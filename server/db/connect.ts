@@ -4,6 +4,7 @@ import type { Sql } from 'postgres'
 import { consola } from 'consola'
 import { scrubSecrets } from '#server/utils/errors'
 import { serveEmbedded } from './embedded-socket'
+import { lockEmbeddedDir } from './embedded-lock'
 
 // Few connections on purpose: postgres.js pipelines queued queries on each, so under load 10 sockets
 // carry more per syscall than 20 (measured +15 % req/s on the single-mailbox GET, 2 cores).
@@ -34,9 +35,18 @@ const baseOptions = {
 /** The embedded PostgreSQL (PGlite behind a loopback wire-protocol socket) for a zero-setup first run. */
 async function openEmbedded(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true })
-  const { PGlite } = await import('@electric-sql/pglite')
-  const db = await PGlite.create(dataDir)
-  const server = await serveEmbedded(db, EMBEDDED_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS)
+  const unlock = lockEmbeddedDir(dataDir)
+  let db: import('@electric-sql/pglite').PGlite
+  let server: Awaited<ReturnType<typeof serveEmbedded>>
+  try {
+    const { PGlite } = await import('@electric-sql/pglite')
+    db = await PGlite.create(dataDir)
+    server = await serveEmbedded(db, EMBEDDED_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS)
+  }
+  catch (err) {
+    unlock()
+    throw err
+  }
   consola.info(`Embedded PostgreSQL (PGlite) at postgres://postgres@127.0.0.1:${server.port}/postgres, data in ${dataDir}`)
   const sql = postgres({ ...baseOptions, host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres', max: EMBEDDED_POOL_SIZE })
   return {
@@ -46,12 +56,16 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       await sql.end({ timeout: 2 })
       await server.close()
       await db.close()
+      unlock()
     },
   }
 }
 
-/** Connects to DATABASE_URL, or starts the embedded database; retries with back-off until it answers. */
-export async function openDatabase(databaseUrl: string | undefined, embeddedDir: string): Promise<Database> {
+/**
+ * Connects to DATABASE_URL, or starts the embedded database; retries with back-off until it answers
+ * (the server), or gives up after `attempts` with the last error (a command on the command line).
+ */
+export async function openDatabase(databaseUrl: string | undefined, embeddedDir: string, { attempts = Infinity } = {}): Promise<Database> {
   const database = databaseUrl
     ? { sql: postgres(databaseUrl, { ...baseOptions, max: POOL_SIZE }), embedded: false, close: async () => {} }
     : await openEmbedded(embeddedDir)
@@ -63,6 +77,10 @@ export async function openDatabase(databaseUrl: string | undefined, embeddedDir:
       return database
     }
     catch (err) {
+      if (attempt >= attempts) {
+        await database.close().catch(() => {})
+        throw err
+      }
       consola.warn(`Database not reachable (attempt ${attempt}): ${scrubSecrets((err as Error).message)}; retrying in ${delay} ms`)
       await new Promise(r => setTimeout(r, delay))
     }

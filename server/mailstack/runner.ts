@@ -125,6 +125,11 @@ export const reconciler = {
     return { ctx: context, capabilities }
   },
 
+  /** The templates to render outside Nitro, where there are no server assets (the command line embeds its own). */
+  useTemplates(sources: TemplateSources): void {
+    bundled = Promise.resolve(sources)
+  },
+
   state(): { running: boolean, pending: boolean } {
     return { running, pending: timer !== undefined }
   },

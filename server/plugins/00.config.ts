@@ -1,6 +1,6 @@
 import { consola } from 'consola'
 import { applyPanelHttps } from '#server/services/tls/panel-https'
-import { ConfigError, useConfig } from '#server/utils/config'
+import { ConfigError, listenAddress, useConfig } from '#server/utils/config'
 import { jsonLogs } from '#server/utils/json-logs'
 
 /**
@@ -11,8 +11,9 @@ import { jsonLogs } from '#server/utils/json-logs'
 export default defineNitroPlugin(() => {
   try {
     const config = useConfig()
-    process.env.PORT = process.env.NITRO_PORT ?? String(config.port)
-    process.env.HOST = process.env.NITRO_HOST ?? config.host
+    const { host, port } = listenAddress(config)
+    process.env.PORT = port
+    process.env.HOST = host
     if (config.https) applyPanelHttps(config)
     if (config.logFormat === 'json') jsonLogs.install()
   }

@@ -122,6 +122,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PanelConfig {
   return configFromValues(effectiveValues(file, env), paths)
 }
 
+/** Where the panel listens: config.env's HOST/PORT, unless Nitro's own NITRO_HOST/NITRO_PORT say otherwise. */
+export function listenAddress(config: PanelConfig, env: NodeJS.ProcessEnv = process.env): { host: string, port: string } {
+  return { host: env.NITRO_HOST ?? config.host, port: env.NITRO_PORT ?? String(config.port) }
+}
+
 let current: PanelConfig | undefined
 
 /** The loaded config; `reloadConfig()` re-reads it (e.g. after the admin password changes). */

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { request } from 'node:https'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from '../support/cli'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, LEGACY_API_KEY, makeRoot, pathWithoutMailDaemons, removeRoot, runServerToExit } from '../support/server'
 import { testPki, type Pair } from '../support/tls'
 
@@ -40,7 +41,7 @@ function fetchTls(port: number, path: string, ca: string, opts: { method?: strin
 }
 
 /** The built server with HTTPS=on in config.env; resolves with the port from its "Listening on https://…" line. */
-async function startHttps(place: (root: string) => void): Promise<{ root: string, port: number }> {
+async function startHttps(place: (root: string) => void): Promise<{ root: string, port: number, databaseUrl?: string }> {
   const db = await createTestDatabase()
   const root = await makeRoot({ HTTPS: 'on', MAIL_HOSTNAME: 'localhost' })
   place(root)
@@ -64,7 +65,7 @@ async function startHttps(place: (root: string) => void): Promise<{ root: string
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no HTTPS listener:\n${output}`)
     await new Promise(r => setTimeout(r, 100))
   }
-  return { root, port: Number(port) }
+  return { root, port: Number(port), databaseUrl: db.url }
 }
 
 /** Polls /health over HTTPS until the database is up (the listener starts before it is). */
@@ -121,7 +122,7 @@ describe('HTTPS=on', () => {
   })
 
   it('creates the self-signed pair at start when the installer has not, and serves it', async () => {
-    const { root, port } = await startHttps(() => {})
+    const { root, port, databaseUrl } = await startHttps(() => {})
     const dir = join(root, TLS_DIR, 'self-signed')
     expect(statSync(join(dir, 'key.pem')).mode & 0o777).toBe(0o600)
     expect(statSync(dir).mode & 0o777).toBe(0o700)
@@ -131,6 +132,10 @@ describe('HTTPS=on', () => {
     expect(health.status).toBe(200)
     expect(health.peer.fingerprint256).toBe(fingerprint(cert))
     expect(existsSync(join(root, TLS_DIR, 'cert.pem'))).toBe(false)
+    // `backendside-mailpanel status` finds the panel over HTTPS on its configured port (self-signed: liveness only).
+    const status = await runCli(['status'], { root, databaseUrl, env: { PORT: String(port) } })
+    expect(status.stdout).toMatch(new RegExp(`^panel +up at https://127\\.0\\.0\\.1:${port} \\(health: (ok|degraded)\\)$`, 'm'))
+    expect(status.code, status.stdout + status.stderr).toBe(0)
   })
 
   it('refuses to start on an HTTPS value other than on/off', async () => {

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { reconciler } from '#server/mailstack/runner'
+import { reconcileSummary } from '#server/mailstack/summary'
 import { defineApiHandler } from '#server/request/api-handler'
 import { getValidQuery } from '#server/request/validate'
 
@@ -16,9 +17,5 @@ const query = v.strictObject({
 export default defineApiHandler(async (event) => {
   const { dry_run: dryRun } = getValidQuery(event, query)
   const report = await reconciler.run(dryRun ? 'api-dry-run' : 'api', { dryRun })
-  const changedFiles = report.files.filter(f => f.result !== 'unchanged' && f.result !== 'skipped').length
-  const summary = report.ok
-    ? `${dryRun ? 'Plan' : 'Reconcile'}: ${changedFiles ? `${changedFiles} file(s) ${dryRun ? 'would change' : 'changed'}` : 'nothing to change'}`
-    : `${dryRun ? 'Plan' : 'Reconcile'} failed: ${report.errors.join('; ')}`
-  return { message: summary, ...report }
+  return { message: reconcileSummary(report), ...report }
 }, { query: true })
