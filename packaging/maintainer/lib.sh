@@ -28,17 +28,17 @@ bsmp_configure() {
   bsmp_migrate
 }
 
-# Only once there is a database to migrate: setup's DATABASE_URL, or the embedded one's data folder.
-# Until the CLI has `migrate`, the server applies the migrations itself when it starts, before it
-# accepts a request (server/plugins/01.database.ts).
+# PostgreSQL (setup's DATABASE_URL) is migrated here, while the old process may still run; the embedded
+# database admits one process only, so it is migrated by the unit's ExecStartPre, after the old process
+# stopped. Either way the new code never starts on an old schema.
 bsmp_migrate() {
-  if ! bsmp_config_has DATABASE_URL && [ ! -d $BSMP_STATE/pgdata ]; then
-    bsmp_say "no database yet (setup has not run): nothing to migrate"
-  elif /usr/bin/$BSMP help 2>/dev/null | grep -q '^ *migrate'; then
+  if bsmp_config_has DATABASE_URL; then
     bsmp_say "migrating the database schema"
     /usr/bin/$BSMP migrate
+  elif [ -d $BSMP_STATE/pgdata ]; then
+    bsmp_say "the embedded database is migrated when the panel starts (ExecStartPre)"
   else
-    bsmp_say "the panel migrates the database schema when it starts"
+    bsmp_say "no database yet (setup has not run): nothing to migrate"
   fi
 }
 

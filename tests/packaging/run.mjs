@@ -72,6 +72,10 @@ function freePort() {
 /** The panel as the unit runs it, until `fn` is done; its log is in the error when something fails. */
 async function withPanel(scratch, fn) {
   const port = Number(configValues().PORT)
+  const pre = startAsUnit(UNIT, mkdtempSync(join(scratch, 'rw-')), [ETC], 'ExecStartPre')
+  const preCode = await new Promise(r => pre.child.once('exit', r))
+  if (preCode !== 0) throw new Error(`ExecStartPre exited with ${preCode}:\n${pre.output()}`)
+  if (args.verbose) process.stdout.write(`--- ExecStartPre ---\n${pre.output()}`)
   const panel = startAsUnit(UNIT, mkdtempSync(join(scratch, 'rw-')), [ETC])
   const base = `http://127.0.0.1:${port}`
   try {
@@ -114,6 +118,16 @@ async function signIn(base) {
   const body = await json(res)
   assert(res.status === 200 && body.token, `sign-in: HTTP ${res.status} ${JSON.stringify(body)}`)
   return { 'authorization': `Bearer ${body.token}`, 'content-type': 'application/json' }
+}
+
+async function lastReconcile(base, headers) {
+  const deadline = Date.now() + START_TIMEOUT_MS
+  for (;;) {
+    const status = await json(await fetch(`${base}/api/v1/reconcile/status`, { headers }))
+    if (status.last_run) return status.last_run
+    if (Date.now() > deadline) throw new Error(`no reconcile run recorded: ${JSON.stringify(status).slice(0, 300)}`)
+    await new Promise(r => setTimeout(r, 500))
+  }
 }
 
 function purgeIfInstalled() {
@@ -255,7 +269,7 @@ async function main() {
     const secret = configValues().JWT_SECRET
     let configSum = sha256(CONFIG)
 
-    await check('runs as the unit would (ExecStart, User, Environment, NoNewPrivileges, bounding set, read-only /): health, sign-in, a domain', async () => {
+    await check('runs as the unit would (ExecStartPre migrate, ExecStart, User, Environment, NoNewPrivileges, bounding set, read-only /): health, sign-in, a domain', async () => {
       await withPanel(scratch, async ({ base, pid }) => {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8')
         assert(/^NoNewPrivs:\s+1$/m.test(status), 'NoNewPrivs is not set')
@@ -268,6 +282,11 @@ async function main() {
         const headers = await signIn(base)
         const created = await fetch(`${base}/api/v1/domains`, { method: 'POST', headers, body: JSON.stringify({ name: 'upgrade.pkg.test' }) })
         assert(created.status === 201 || created.status === 200, `create domain: HTTP ${created.status} ${await created.text()}`)
+        // The start-up reconcile wrote the daemons' files (copies here) within the unit's write paths.
+        const run = await lastReconcile(base, headers)
+        const denied = run.errors.filter(e => /EROFS|read-only file system|EACCES|EPERM/i.test(e))
+        assert(!denied.length, `the reconcile was refused a write: ${denied.join('; ')}`)
+        if (args.verbose) process.stdout.write(`--- start-up reconcile: ok=${run.ok}, ${run.files.length} files, errors ${JSON.stringify(run.errors)}\n`)
       })
     })
     configSum = sha256(CONFIG)
@@ -276,6 +295,7 @@ async function main() {
       const out = sh('dpkg', ['-i', debNext])
       assert(installedVersion() === `install ok installed ${version}-${next}`, installedVersion())
       assert(!out.includes('wrote a random JWT_SECRET'), out)
+      assert(/migrating the database schema\n(The schema is up to date|Applied)/.test(out), `postinst did not migrate: ${out}`)
       assert(sha256(CONFIG) === configSum && configValues().JWT_SECRET === secret && modeOf(CONFIG) === '600', 'config.env changed')
       await withPanel(scratch, async ({ base }) => {
         const headers = await signIn(base)

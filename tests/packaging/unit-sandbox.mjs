@@ -34,8 +34,9 @@ const quote = s => `'${s.replace(/'/g, `'\\''`)}'`
  * @param {string} unitFile the installed unit
  * @param {string} scratch a folder for the copies of the daemons' folders
  * @param {string[]} ownPaths write paths used as they are (the panel's own config folder)
+ * @param {string} command ExecStart, or ExecStartPre (run it to its end first, as systemd does)
  */
-export function startAsUnit(unitFile, scratch, ownPaths) {
+export function startAsUnit(unitFile, scratch, ownPaths, command = 'ExecStart') {
   const unit = parseUnit(readFileSync(unitFile, 'utf8'))
   const one = key => unit[key]?.at(-1)
   if (one('NoNewPrivileges') !== 'yes' || one('ProtectSystem') !== 'strict') throw new Error(`${unitFile}: expected NoNewPrivileges=yes and ProtectSystem=strict`)
@@ -81,7 +82,7 @@ export function startAsUnit(unitFile, scratch, ownPaths) {
   }
   const exec = [
     'setpriv', `--reuid=${user}`, `--regid=${group}`, '--init-groups', '--no-new-privs', `--bounding-set=-all,${caps.join(',')}`,
-    '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...one('ExecStart').split(/\s+/),
+    '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...one(command).split(/\s+/),
   ]
   const script = `set -e\n${mounts.join('\n')}\nexec ${exec.map(quote).join(' ')}\n`
   const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] })
