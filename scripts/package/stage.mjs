@@ -97,6 +97,7 @@ export function stageTree({ repo, root, unitDir, nodePin, arch }) {
   for (const dir of ['bin', 'scripts']) withoutNodeShebangs(join(app, dir))
   for (const name of readdirSync(at('lib')).filter(n => n.endsWith('.mjs'))) install(at(`lib/${name}`), join(app, 'lib', name), 0o644)
   install(at('packaging/config-init.mjs'), join(app, 'packaging/config-init.mjs'), 0o644)
+  install(at('packaging/prepare-write-paths'), join(app, 'packaging/prepare-write-paths'), 0o755)
   install(at('LICENSE'), join(app, 'LICENSE'), 0o644)
   const runtime = fetchNodeRuntime(nodePin, arch, join(app, 'node'))
   scriptDependencies(repo, app)

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util'
 import { hash } from '@node-rs/bcrypt'
 import postgres from 'postgres'
 import { envFile } from '../../lib/env-file.mjs'
-import { startAsUnit } from './unit-sandbox.mjs'
+import { parseUnit, startAsUnit } from './unit-sandbox.mjs'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const NAME = 'backendside-mailpanel'
@@ -72,10 +72,17 @@ function freePort() {
 /** The panel as the unit runs it, until `fn` is done; its log is in the error when something fails. */
 async function withPanel(scratch, fn) {
   const port = Number(configValues().PORT)
-  const pre = startAsUnit(UNIT, mkdtempSync(join(scratch, 'rw-')), [ETC], 'ExecStartPre')
-  const preCode = await new Promise(r => pre.child.once('exit', r))
-  if (preCode !== 0) throw new Error(`ExecStartPre exited with ${preCode}:\n${pre.output()}`)
-  if (args.verbose) process.stdout.write(`--- ExecStartPre ---\n${pre.output()}`)
+  // As systemd does: each ExecStartPre= to its end, a "+" one unconfined (as root, on this machine).
+  for (const line of parseUnit(readFileSync(UNIT, 'utf8')).ExecStartPre ?? []) {
+    if (line.startsWith('+')) {
+      sh(line.slice(1).split(/\s+/)[0], line.slice(1).split(/\s+/).slice(1))
+      continue
+    }
+    const pre = startAsUnit(UNIT, mkdtempSync(join(scratch, 'rw-')), [ETC], line)
+    const preCode = await new Promise(r => pre.child.once('exit', r))
+    if (preCode !== 0) throw new Error(`ExecStartPre=${line} exited with ${preCode}:\n${pre.output()}`)
+    if (args.verbose) process.stdout.write(`--- ExecStartPre=${line} ---\n${pre.output()}`)
+  }
   const panel = startAsUnit(UNIT, mkdtempSync(join(scratch, 'rw-')), [ETC])
   const base = `http://127.0.0.1:${port}`
   try {
@@ -284,7 +291,7 @@ async function main() {
         assert(created.status === 201 || created.status === 200, `create domain: HTTP ${created.status} ${await created.text()}`)
         // The start-up reconcile wrote the daemons' files (copies here) within the unit's write paths.
         const run = await lastReconcile(base, headers)
-        const denied = run.errors.filter(e => /EROFS|read-only file system|EACCES|EPERM/i.test(e))
+        const denied = run.errors.filter(e => /EROFS|read-only file system|EACCES|EPERM|Permission denied|could not write/i.test(e))
         assert(!denied.length, `the reconcile was refused a write: ${denied.join('; ')}`)
         if (args.verbose) process.stdout.write(`--- start-up reconcile: ok=${run.ok}, ${run.files.length} files, errors ${JSON.stringify(run.errors)}\n`)
       })

@@ -4,8 +4,8 @@
 // unit's ReadWritePaths and StateDirectory, a private /tmp and no /home or /root (ProtectSystem=strict,
 // PrivateTmp, ProtectHome). The mail daemons' folders among the write paths are copies, so the
 // reconciler's start-up run cannot touch this machine's own Postfix or Dovecot configuration.
-import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** The unit's [Service] settings: a key's values in order (repeated keys and space-separated lists joined). */
@@ -34,9 +34,9 @@ const quote = s => `'${s.replace(/'/g, `'\\''`)}'`
  * @param {string} unitFile the installed unit
  * @param {string} scratch a folder for the copies of the daemons' folders
  * @param {string[]} ownPaths write paths used as they are (the panel's own config folder)
- * @param {string} command ExecStart, or ExecStartPre (run it to its end first, as systemd does)
+ * @param {string} [commandLine] an ExecStartPre= line without a prefix (default: ExecStart=)
  */
-export function startAsUnit(unitFile, scratch, ownPaths, command = 'ExecStart') {
+export function startAsUnit(unitFile, scratch, ownPaths, commandLine) {
   const unit = parseUnit(readFileSync(unitFile, 'utf8'))
   const one = key => unit[key]?.at(-1)
   if (one('NoNewPrivileges') !== 'yes' || one('ProtectSystem') !== 'strict') throw new Error(`${unitFile}: expected NoNewPrivileges=yes and ProtectSystem=strict`)
@@ -59,7 +59,8 @@ export function startAsUnit(unitFile, scratch, ownPaths, command = 'ExecStart') 
       continue
     }
     const copy = join(scratch, path.replace(/\//g, '_'))
-    cpSync(path, copy, { recursive: true, verbatimSymlinks: true })
+    // cp -a: owners too (postsuper, run by `postfix check`, drops to the postfix user).
+    execFileSync('cp', ['-a', path, copy])
     mounts.push(`mount --bind ${quote(copy)} ${quote(path)}`)
   }
   if (one('PrivateTmp') === 'yes') mounts.push('mount -t tmpfs -o mode=1777 tmpfs /tmp', 'mount -t tmpfs -o mode=1777 tmpfs /var/tmp')
@@ -82,7 +83,7 @@ export function startAsUnit(unitFile, scratch, ownPaths, command = 'ExecStart') 
   }
   const exec = [
     'setpriv', `--reuid=${user}`, `--regid=${group}`, '--init-groups', '--no-new-privs', `--bounding-set=-all,${caps.join(',')}`,
-    '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...one(command).split(/\s+/),
+    '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...(commandLine ?? one('ExecStart')).split(/\s+/),
   ]
   const script = `set -e\n${mounts.join('\n')}\nexec ${exec.map(quote).join(' ')}\n`
   const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] })
