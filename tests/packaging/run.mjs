@@ -298,6 +298,15 @@ async function main() {
     })
     configSum = sha256(CONFIG)
 
+    const hook = `/etc/letsencrypt/renewal-hooks/deploy/${NAME}`
+    await check('the certbot deploy hook: does nothing inside the panel; otherwise reconciles (no unit running here)', async () => {
+      assert(sh(hook, [], { env: { MAILPANEL_ROOT: '/' } }).trim() === '', 'the hook acted inside the panel')
+      // In the unit's sandbox (the daemons' folders are copies), without the unit's MAILPANEL_ROOT, as certbot's timer runs it.
+      const run = startAsUnit(UNIT, mkdtempSync(join(scratch, 'rw-')), [ETC], `env -u MAILPANEL_ROOT RENEWED_LINEAGE=/etc/letsencrypt/live/mail.pkg.test ${hook}`)
+      const code = await new Promise(r => run.child.once('exit', r))
+      assert(code === 0 && run.output().includes('renewed: reconciling'), `exit ${code}: ${run.output()}`)
+    })
+
     await check(`upgrade to ${version}-${next}: config.env (byte for byte), JWT_SECRET, the admin and the domain survive`, async () => {
       const out = sh('dpkg', ['-i', debNext])
       assert(installedVersion() === `install ok installed ${version}-${next}`, installedVersion())
