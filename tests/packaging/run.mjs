@@ -161,14 +161,15 @@ async function main() {
   const deb = join(dist, `${NAME}_${version}-${build}_amd64.deb`)
   const debNext = join(dist, `${NAME}_${version}-${next}_amd64.deb`)
   const rpm = join(dist, `${NAME}-${version}-${build}.x86_64.rpm`)
+  const rpmNext = join(dist, `${NAME}-${version}-${next}.x86_64.rpm`)
   const admin = postgres(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', { max: 1, onnotice: () => {} })
   const dbName = `mailpanel_pkg_${process.pid}`
 
   try {
-    await check(`builds ${NAME}_${version}-${build}_amd64.deb and ${NAME}-${version}-${build}.x86_64.rpm, and the ${next} .deb`, () => {
+    await check(`builds ${NAME}_${version}-${build}_amd64.deb and ${NAME}-${version}-${build}.x86_64.rpm, and both of build ${next}`, () => {
       sh('node', [join(repo, 'scripts/package/build.mjs'), '--out', dist])
-      sh('node', [join(repo, 'scripts/package/build.mjs'), '--out', dist, '--build', next, '--format', 'deb'])
-      for (const f of [deb, debNext, rpm]) assert(existsSync(f), `${f} was not built`)
+      sh('node', [join(repo, 'scripts/package/build.mjs'), '--out', dist, '--build', next])
+      for (const f of [deb, debNext, rpm, rpmNext]) assert(existsSync(f), `${f} was not built`)
     })
 
     const expected = ['usr/bin/backendside-mailpanel', 'usr/lib/backendside-mailpanel/server/index.mjs', 'usr/lib/backendside-mailpanel/node/bin/node',
@@ -217,7 +218,7 @@ async function main() {
       assert(sh('rpm', ['-qp', '--qf', '%{VERSION}-%{RELEASE} %{ARCH}', rpm]) === `${version}-${build} x86_64`, 'version-release arch')
     })
 
-    await check('the .rpm installs into a scratch root (rpm --root, --nodeps --noscripts) and verifies', () => {
+    await check('the .rpm installs into a scratch root (rpm --root, --nodeps --noscripts), verifies, upgrades (an edited config kept) and erases (.rpmsave)', () => {
       const root = join(scratch, 'rpmroot')
       mkdirSync(root)
       sh('rpm', ['--root', root, '--initdb'])
@@ -228,8 +229,15 @@ async function main() {
       sh('rpm', ['--root', root, '-V', '--nodeps', NAME])
       const v = sh(join(root, NODE.slice(1)), ['--version']).trim()
       assert(v === `v${nodePin}`, `the .rpm's node says ${v}`)
+      // %config(noreplace): an edited config file is kept by an upgrade and saved as .rpmsave by an erase.
+      const logrotate = join(root, 'etc/logrotate.d', NAME)
+      writeFileSync(logrotate, readFileSync(logrotate, 'utf8').replace('rotate 52', 'rotate 12'))
+      sh('rpm', ['--root', root, '-U', '--nodeps', '--noscripts', rpmNext])
+      assert(sh('rpm', ['--root', root, '-q', NAME]).trim() === `${NAME}-${version}-${next}.x86_64`, 'rpm -U in the scratch root')
+      assert(readFileSync(logrotate, 'utf8').includes('rotate 12') && !existsSync(`${logrotate}.rpmnew`), 'rpm -U replaced the edited logrotate rule')
       sh('rpm', ['--root', root, '-e', '--nodeps', '--noscripts', NAME])
       assert(!existsSync(join(root, 'usr/bin', NAME)), 'rpm -e left the binary')
+      assert(existsSync(`${logrotate}.rpmsave`), 'rpm -e did not keep the edited config as .rpmsave')
     })
 
     let firstInstall = ''
