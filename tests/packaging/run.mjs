@@ -3,7 +3,7 @@
 // rpm -qp and systemd-analyze, installs the .deb on this machine (dpkg -i), runs the panel as its unit
 // would and signs in over HTTP, upgrades to a newer build (config.env, JWT_SECRET and data survive),
 // removes (config and data stay) and purges (gone); installs the .rpm into a scratch root; and checks a
-// legacy .env is migrated in place. Needs root, dpkg, rpm, lintian, systemd-analyze, util-linux and the
+// legacy .env is migrated in place. Needs root, dpkg, rpm, lintian, systemd-analyze, logrotate, util-linux and the
 // PostgreSQL that DATABASE_URL names. Prints one line per check and "N passed, N failed";
 // --report FILE writes the counts the way .ci/run sums them; --verbose prints the panel's log.
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -145,8 +145,8 @@ function purgeIfInstalled() {
 
 async function main() {
   assert(process.getuid() === 0, 'the packaging suite installs a package: run it as root')
-  for (const tool of ['dpkg-deb', 'rpmbuild', 'rpm', 'lintian', 'systemd-analyze', 'setpriv', 'unshare']) {
-    assert(spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0, `${tool} is missing (apt-get install rpm lintian systemd util-linux)`)
+  for (const tool of ['dpkg-deb', 'rpmbuild', 'rpm', 'lintian', 'systemd-analyze', 'logrotate', 'setpriv', 'unshare']) {
+    assert(spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0, `${tool} is missing (apt-get install rpm lintian systemd logrotate util-linux)`)
   }
   assert(existsSync(join(repo, '.output/server/index.mjs')), 'no .output/: run `npx nuxt build` first')
   assert(!existsSync(ETC) || installedVersion(), `${ETC} exists without the package: this suite would install over someone's panel`)
@@ -275,8 +275,8 @@ async function main() {
     })
 
     await check('logrotate accepts the audit log rule', () => {
-      if (spawnSync('sh', ['-c', 'command -v logrotate']).status !== 0) return
-      sh('logrotate', ['--debug', `/etc/logrotate.d/${NAME}`])
+      const out = sh('logrotate', ['--debug', `/etc/logrotate.d/${NAME}`])
+      assert(out.includes(`${ETC}/audit.log`), out)
     })
 
     // What setup would add: a database, the admin, a port. The JWT_SECRET the package wrote stays.
