@@ -1,0 +1,2 @@
+@MAINTAINER_LIB@
+bsmp_account
