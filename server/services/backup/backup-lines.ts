@@ -67,10 +67,12 @@ export class ArchiveWriter {
     return this.line(JSON.stringify({ table: name }))
   }
 
-  /** One row of the current table, as JSON text already (PostgreSQL's row_to_json). */
-  row(json: string): string {
-    this.counts[this.table!]! += 1
-    return this.line(json)
+  /** Rows of the current table, as JSON text already (PostgreSQL's row_to_json): one string, hashed once. */
+  rows(json: string[]): string {
+    this.counts[this.table!]! += json.length
+    const text = json.length ? `${json.join('\n')}\n` : ''
+    this.hash.update(text)
+    return text
   }
 
   file(name: keyof BackupFiles, content: string): string {

@@ -114,7 +114,7 @@ export const backup = {
         await write(writer.header(createdAt, versions))
       },
       table: name => write(writer.startTable(name)),
-      rows: json => write(json.map(j => writer.row(j)).join('')),
+      rows: json => write(writer.rows(json)),
     }).then(async () => {
       await write(writer.file('config.env', readOptional(paths.configFile) ?? ''))
       const firewall = readOptional(paths.firewallState)
