@@ -17,6 +17,8 @@ export const SERVER_ENTRY = join(PROJECT_DIR, '.output/server/index.mjs')
 const RESULTS_DIR = join(PROJECT_DIR, 'tests/bench/results')
 export const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 export const API_KEY = `bench-api-key-${randomBytes(16).toString('hex')}`
+// The admin's password in every bench root, for what signs in like a person (the scale bench's dashboard check).
+export const ADMIN_PASSWORD = randomBytes(12).toString('hex')
 const READY_TIMEOUT_MS = 60_000
 const START_ATTEMPTS = 3
 const START_RETRY_DELAY_MS = 30_000
@@ -92,7 +94,7 @@ export async function makeRoot() {
   const config = {
     JWT_SECRET: randomBytes(32).toString('hex'),
     ADMIN_USER: 'admin',
-    ADMIN_PASSWORD_HASH: await hash(randomBytes(12).toString('hex'), 4),
+    ADMIN_PASSWORD_HASH: await hash(ADMIN_PASSWORD, 4),
     API_KEY,
   }
   const text = Object.entries(config).map(([k, v]) => `${k}='${v}'`).join('\n')

@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterEach, expect } from 'vitest'
+import { CHROMIUM, launchBrowser } from './chromium.mjs'
 import { ADMIN_PASSWORD, ADMIN_USER, createTestDatabase, makeRoot, raiseRateLimits, removeRoot, startServer, type TestServer } from './server'
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export { CHROMIUM, launchBrowser }
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results/screenshots')
 export const DESKTOP = { width: 1280, height: 800 }
 export const PHONE = { width: 390, height: 844 }
@@ -22,13 +23,6 @@ export const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 
  * adds a hidden aria-live announcer "Notification <title>", and a substring match finds both.
  */
 export const toast = (page: Page, title: string) => page.getByText(title, { exact: true })
-
-// No background traffic of Chromium's own, so the request log holds only what the page asked for.
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage']
-
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-}
 
 export interface WatchedPage {
   page: Page
