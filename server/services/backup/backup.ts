@@ -282,9 +282,16 @@ async function restoreStreamed(source: AsyncIterable<Buffer>): Promise<RestoreRe
     await backupDb.replaceStreaming(async (insert) => {
       let batch: string[] = []
       let table: BackupTableName | undefined
+      // One batch is inserted while the next is read and validated (the database and this process
+      // each keep a core busy); a refusal surfaces at the next flush or at the end.
+      let inFlight: Promise<void> = Promise.resolve()
       const flush = async () => {
         // A row the database refuses (a repeated name) fails the transaction; fromDatabase words it below.
-        if (table && batch.length) await insert(table, batch)
+        if (table && batch.length) {
+          await inFlight
+          inFlight = insert(table, batch)
+          inFlight.catch(() => {}) // awaited later; this only keeps it from counting as unhandled meanwhile
+        }
         batch = []
       }
       for (;;) {
@@ -297,6 +304,7 @@ async function restoreStreamed(source: AsyncIterable<Buffer>): Promise<RestoreRe
         }
         await flush()
         if (entry.kind !== 'end') continue
+        await inFlight
         writes = plannedWrites({ files: entry.files } as BackupDocument)
         assertStarts(writes[0]!)
         mkdirSync(dirname(writes[0]!.path), { recursive: true, mode: 0o700 })
