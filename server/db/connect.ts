@@ -32,6 +32,13 @@ const baseOptions = {
   types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
 }
 
+/** A PGlite database (in memory without `dataDir`) with the extensions the migrations need. */
+export async function createPglite(dataDir?: string): Promise<import('@electric-sql/pglite').PGlite> {
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')])
+  // pg_trgm serves the indexed searches (migration 0018), as PostgreSQL's contrib does on a server.
+  return PGlite.create(dataDir, { extensions: { pg_trgm } })
+}
+
 /** The embedded PostgreSQL (PGlite behind a loopback wire-protocol socket) for a zero-setup first run. */
 async function openEmbedded(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true })
@@ -39,9 +46,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   let db: import('@electric-sql/pglite').PGlite
   let server: Awaited<ReturnType<typeof serveEmbedded>>
   try {
-    const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')])
-    // pg_trgm serves the indexed searches (migration 0018), as PostgreSQL's contrib does on a server.
-    db = await PGlite.create(dataDir, { extensions: { pg_trgm } })
+    db = await createPglite(dataDir)
     server = await serveEmbedded(db, EMBEDDED_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS)
   }
   catch (err) {

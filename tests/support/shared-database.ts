@@ -1,3 +1,4 @@
+import { createPglite } from '#server/db/connect'
 import { serveEmbedded } from '#server/db/embedded-socket'
 import { createTestDatabase } from './server'
 
@@ -9,8 +10,7 @@ import { createTestDatabase } from './server'
 export async function sharedDatabase(): Promise<{ url: string, close: () => Promise<void> }> {
   const real = await createTestDatabase()
   if (real.url) return { url: real.url, close: real.drop }
-  const { PGlite } = await import('@electric-sql/pglite')
-  const db = await PGlite.create()
+  const db = await createPglite()
   // Two panels' pools (10 each) plus the test's own connection.
   const server = await serveEmbedded(db, 24)
   return {
