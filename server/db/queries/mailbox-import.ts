@@ -18,7 +18,8 @@ export interface AddressKey {
   username: string
 }
 
-// Rows per INSERT … SELECT FROM unnest(): a few MB of parameters per statement, and the statement-level
+// Rows per INSERT … SELECT FROM unnest() (quota and active travel as text: postgres.js sends a
+// boolean[] or an int[] with NULLs in a form PostgreSQL will not cast): a few MB of parameters per statement, and the statement-level
 // triggers (domain counts, list and limits versions) run once per batch, not once per row.
 const INSERT_BATCH = 5_000
 // Keys per lookup: one round trip per batch, each key a probe of a unique (domain_id, …) index.
@@ -81,9 +82,10 @@ export const mailboxImportDb = {
       for (const batch of batches(rows, INSERT_BATCH)) {
         const inserted = await tx<{ id: number }[]>`
           INSERT INTO mailboxes (domain_id, username, password, name, quota_mb, active)
-          SELECT * FROM unnest(${batch.map(r => r.domainId)}::int[], ${batch.map(r => r.username)}::text[],
+          SELECT d, u, p, n, q::int, a::bool
+          FROM unnest(${batch.map(r => r.domainId)}::int[], ${batch.map(r => r.username)}::text[],
             ${batch.map(r => r.passwordHash)}::text[], ${batch.map(r => r.name)}::text[],
-            ${batch.map(r => r.quotaMb)}::int[], ${batch.map(r => r.active)}::bool[])
+            ${batch.map(r => (r.quotaMb === null ? null : String(r.quotaMb)))}::text[], ${batch.map(r => (r.active ? 't' : 'f'))}::text[]) AS r(d, u, p, n, q, a)
           RETURNING id`
         for (const row of inserted) ids.push(row.id)
         onBatch?.(ids.length)

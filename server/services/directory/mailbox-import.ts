@@ -35,6 +35,7 @@ const MAX_LINE_BYTES = 64 * 1024
 export const MAX_IMPORT_ROWS = 200_000
 const MAX_ERRORS = 100
 const SYNC_HASH_MAX = 16
+const REFUSAL_ERRORS = 3
 const WEBHOOK_BATCH = 1_000
 
 const COLUMNS = ['address', 'domain', 'username', 'password', 'password_hash', 'name', 'quota_mb', 'active'] as const
@@ -157,7 +158,10 @@ function rowInput(fields: string[], columns: Map<Column, number>): Record<string
 }
 
 /** valibot's generic wording ("Invalid type: …") never reaches a person; the schemas' own messages do. */
-const issueMessage = (issue: v.BaseIssue<unknown>) => (/^Invalid \w+: /.test(issue.message) ? 'is not valid' : issue.message)
+function issueMessage(issue: v.BaseIssue<unknown>): string {
+  if (!/^Invalid \w+: /.test(issue.message)) return issue.message
+  return issue.type === 'boolean' ? 'must be true or false (or yes/no, 1/0)' : 'is not valid'
+}
 
 /** One data row → a pending row, or its problems (one per column). */
 function checkRow(fields: string[], line: number, columns: Map<Column, number>, errors: ErrorList): PendingRow | undefined {
@@ -285,7 +289,10 @@ export const mailboxImport = {
         return
       }
       count++
-      if (!columns) return // a bad header: the rows are only counted
+      if (!columns) { // a bad header: the rows are only counted, none can be read
+        invalid++
+        return
+      }
       if (count > MAX_IMPORT_ROWS) {
         if (count === MAX_IMPORT_ROWS + 1) errors.add(line, '', `the file has more than ${MAX_IMPORT_ROWS} rows; split it into several imports`)
         invalid++
@@ -349,6 +356,13 @@ export const mailboxImport = {
       rows: fresh,
       domainIds,
     }
+  },
+
+  /** A real import's 400: how many rows are bad and the first few problems (the dry run lists them all). */
+  refusal(report: ImportReport): string {
+    const first = report.errors.slice(0, REFUSAL_ERRORS).map(e => `line ${e.line}${e.column ? ` ${e.column}` : ''}: ${e.message}`).join('; ')
+    const more = report.errors.length > REFUSAL_ERRORS ? '; …' : ''
+    return `${report.invalid} of ${report.rows} rows have problems, so nothing was imported (?dry_run=true lists them): ${first}${more}`
   },
 
   /** Whether the import is small enough to hash within the request. */

@@ -4,14 +4,14 @@ import { defineApiHandler } from '#server/request/api-handler'
 import { respond } from '#server/request/respond'
 import { getValidQuery } from '#server/request/validate'
 import { mailboxImport } from '#server/services/directory/mailbox-import'
-import { ApiError } from '#server/utils/errors'
+import { ApiError, apiErrors } from '#server/utils/errors'
 
 const plural = (n: number) => `${n} mailbox${n === 1 ? '' : 'es'}`
 
 /**
  * POST /api/v1/mailboxes/import — mailboxes from a text/csv body. `?dry_run=true` → the report
  * `{rows, valid, invalid, errors, errors_truncated}` and nothing changes; otherwise any bad row → 400
- * with that report (nothing changes), else 201 `{message, imported}`, or 202 `{message, job_id}` when
+ * naming the first ones (nothing changes), else 201 `{message, imported}`, or 202 `{message, job_id}` when
  * many passwords must be hashed (GET /api/v1/mailboxes/import/:jobId follows it).
  */
 export default defineApiHandler(async (event) => {
@@ -21,10 +21,7 @@ export default defineApiHandler(async (event) => {
   const checked = await mailboxImport.check(event)
   event.context.auditTarget = `${checked.report.rows} rows`
   if (dryRun) return checked.report
-  if (checked.report.errors.length) {
-    setResponseStatus(event, 400)
-    return { error: 'Validation failed', code: 'VALIDATION_FAILED', detail: `${checked.report.invalid} of ${checked.report.rows} rows have problems; nothing was imported.`, ...checked.report }
-  }
+  if (checked.report.errors.length) throw apiErrors.validation(mailboxImport.refusal(checked.report))
   if (mailboxImport.fitsInRequest(checked)) {
     const imported = await mailboxImport.importNow(checked)
     setResponseStatus(event, 201)
