@@ -32,7 +32,7 @@ import { securitySettings } from '#server/services/access/security-settings'
  */
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024
 const MAX_LINE_BYTES = 64 * 1024
-export const MAX_IMPORT_ROWS = 200_000
+export const MAX_IMPORT_ROWS = 100_000
 const MAX_ERRORS = 100
 const SYNC_HASH_MAX = 16
 const REFUSAL_ERRORS = 3
