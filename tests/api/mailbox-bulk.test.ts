@@ -1,3 +1,4 @@
+import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditEntry } from '#shared/types/access'
 import type { Mailbox } from '#shared/types/directory'
@@ -11,16 +12,18 @@ describe('POST /api/v1/mailboxes/bulk', () => {
   let drop: () => Promise<void>
   let one: number
   let two: number
+  let db: postgres.Sql
   const call = <T = Record<string, unknown>>(path: string, opts: Parameters<typeof api>[1] = {}) => api<T>(path, { ...opts, baseUrl: server.url })
   const bulk = (body: Record<string, unknown>) => call<BulkResult>('/api/v1/mailboxes/bulk', { body })
   const list = async (query: string) => (await call<ListBody<Mailbox>>(`/api/v1/mailboxes?limit=500&${query}`)).body.data
   const activeOf = async (domainId: number) => Object.fromEntries((await list(`domain_id=${domainId}`)).map(m => [m.username, m.active]))
 
   beforeAll(async () => {
-    const db = await createTestDatabase()
-    drop = db.drop
-    server = await startServer({ root: await makeRoot(), databaseUrl: db.url })
+    const test = await createTestDatabase()
+    drop = test.drop
+    server = await startServer({ root: await makeRoot(), databaseUrl: test.url })
     await raiseRateLimits(server.url)
+    db = postgres(server.databaseUrl, { max: 1, onnotice: () => {} })
     one = (await call<{ id: number }>('/api/v1/domains', { body: { name: 'bulk-one.example' } })).body.id
     two = (await call<{ id: number }>('/api/v1/domains', { body: { name: 'bulk-two.example' } })).body.id
     const mailboxes: [number, string, string][] = [
@@ -33,6 +36,7 @@ describe('POST /api/v1/mailboxes/bulk', () => {
   })
 
   afterAll(async () => {
+    await db?.end()
     await server?.stop()
     await drop?.()
     if (server) removeRoot(server.root)
@@ -74,8 +78,15 @@ describe('POST /api/v1/mailboxes/bulk', () => {
     expect(dry.body).toEqual({ action: 'delete', dry_run: true, matched: 2, changed: 2 })
     expect(await list('search=off')).toHaveLength(2)
 
+    expect((await call('/api/v1/security/settings', { method: 'PUT', body: { webhook_allowed_ranges: ['127.0.0.1/32'] } })).status).toBe(200)
+    // Port 9 (discard): nothing answers, the deliveries stay queued; the test reads the outbox.
+    const hook = (await call<{ id: number }>('/api/v1/admin/webhooks', { body: { url: 'http://127.0.0.1:9/hook', events: ['mailbox.deleted'] } })).body.id
     const res = await bulk({ action: 'delete', filter: { search: 'off' } })
     expect(res.body).toEqual({ action: 'delete', dry_run: false, matched: 2, changed: 2 })
+    const events = await db<{ address: string }[]>`
+      SELECT body::jsonb -> 'data' ->> 'address' AS address FROM webhook_deliveries WHERE webhook_id = ${hook} AND event = 'mailbox.deleted' ORDER BY 1`
+    expect(events.map(e => e.address)).toEqual(['full@bulk-one.example', 'sale@bulk-one.example'])
+    expect((await call(`/api/v1/admin/webhooks/${hook}`, { method: 'DELETE' })).status).toBe(200)
     expect((await list(`domain_id=${one}`)).map(m => m.username)).toEqual(['plain', 'x_y', 'xay'])
     expect((await call<{ mailbox_count: number }>(`/api/v1/domains/${one}`)).body.mailbox_count).toBe(3)
     const whole = (await call<ListBody<Mailbox>>('/api/v1/mailboxes')).body

@@ -43,7 +43,6 @@ describe('POST /api/v1/mailboxes/import (CSV)', () => {
   })
 
   afterAll(async () => {
-    if (process.env.IMPORT_TEST_LOG) process.stdout.write(server.output().slice(-6000))
     await db?.end()
     await server?.stop()
     await drop?.()
@@ -239,6 +238,23 @@ describe('POST /api/v1/mailboxes/import (CSV)', () => {
     expect((await listDomain(domain)).meta.total).toBe(JOB_ROWS)
     expect(await verifyDovecot('job-password-7', await storedHash('job7@import-job.example'))).toBe(true)
     expect(await verifyDovecot('job-password-8', await storedHash('job7@import-job.example'))).toBe(false)
+  })
+
+  it('queues a mailbox.created webhook event per imported mailbox, as POST /mailboxes does', async () => {
+    expect((await call('/api/v1/security/settings', { method: 'PUT', body: { webhook_allowed_ranges: ['127.0.0.1/32'] } })).status).toBe(200)
+    // Port 9 (discard): nothing answers, the deliveries stay queued; the test counts the outbox.
+    const hook = await call<{ id: number }>('/api/v1/admin/webhooks', { body: { url: 'http://127.0.0.1:9/hook', events: ['mailbox.created'] } })
+    expect(hook.status).toBe(201)
+    const res = await postCsv(`address,password,name
+hooked1@${domainB.name},hooked-pass-1,Hooked
+hooked2@${domainB.name},hooked-pass-2,
+`)
+    expect(res.status).toBe(201)
+    const queued = async () => (await db<{ address: string }[]>`
+      SELECT body::jsonb -> 'data' ->> 'address' AS address FROM webhook_deliveries
+      WHERE webhook_id = ${hook.body.id} AND event = 'mailbox.created' ORDER BY 1`).map(r => r.address)
+    await expect.poll(queued, { timeout: 10_000 }).toEqual([`hooked1@${domainB.name}`, `hooked2@${domainB.name}`])
+    expect((await call(`/api/v1/admin/webhooks/${hook.body.id}`, { method: 'DELETE' })).status).toBe(200)
   })
 
   it('answers 404 for an unknown job and 400 for a malformed job id', async () => {
