@@ -1,4 +1,4 @@
-import type { MailboxBulk } from '#shared/schemas/mailbox'
+import type { MailboxBulk } from '#shared/schemas/mailbox-import'
 
 /** One problem of a CSV import: its 1-based line in the file, the column (header name, or '' for the whole row). */
 export interface ImportError {

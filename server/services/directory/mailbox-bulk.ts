@@ -1,4 +1,4 @@
-import type { MailboxBulk } from '#shared/schemas/mailbox'
+import type { MailboxBulk } from '#shared/schemas/mailbox-import'
 import type { BulkResult } from '#shared/types/mailbox-import'
 import { mailboxImportDb } from '#server/db/queries/mailbox-import'
 import { mailboxesDb, type MailboxFilter } from '#server/db/queries/mailboxes'

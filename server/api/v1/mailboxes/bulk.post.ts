@@ -1,4 +1,4 @@
-import { mailboxBulkSchema } from '#shared/schemas/mailbox'
+import { mailboxBulkSchema } from '#shared/schemas/mailbox-import'
 import { defineApiHandler } from '#server/request/api-handler'
 import { readValidBody } from '#server/request/validate'
 import { mailboxBulk } from '#server/services/directory/mailbox-bulk'

@@ -1,5 +1,5 @@
 import { setResponseStatus } from 'h3'
-import { mailboxImportQuery } from '#shared/schemas/mailbox'
+import { mailboxImportQuery } from '#shared/schemas/mailbox-import'
 import { defineApiHandler } from '#server/request/api-handler'
 import { respond } from '#server/request/respond'
 import { getValidQuery } from '#server/request/validate'
