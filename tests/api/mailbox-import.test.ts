@@ -1,3 +1,4 @@
+import { request } from 'node:http'
 import { hash, verify } from '@node-rs/bcrypt'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -176,6 +177,23 @@ describe('POST /api/v1/mailboxes/import (CSV)', () => {
     expectError(await postCsv('address,password\n', '?dry_run=true', 'application/json'), 415, 'UNSUPPORTED_MEDIA_TYPE')
     expectError(await postCsv('address,password\n', '?dry_run=true', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE')
     expectValidation(await postCsv('address,password\n', '?dry_run=maybe'), 'dry_run')
+  })
+
+  it('shrugs off a client that goes away mid-upload: nothing logged as a server error, the next import works', async () => {
+    await new Promise<void>((resolve) => {
+      const req = request(`${server.url}/api/v1/mailboxes/import?dry_run=true`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'legacy-api-key-0123456789abcdef', 'content-type': 'text/csv', 'content-length': '100000' },
+      })
+      req.on('error', () => resolve())
+      req.write(`address,password\nhalf@${domainA.name},half-pass`, () => setTimeout(() => {
+        req.destroy()
+        resolve()
+      }, 200))
+    })
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect((await dryRun(`address,password\nafter@${domainA.name},after-pass-1\n`)).body).toMatchObject({ rows: 1, valid: 1 })
+    expect(server.output()).not.toMatch(/mailboxes\/import\S* failed/)
   })
 
   it(`imports ${BIG_IMPORT_ROWS} rows that carry hashes quickly, in one request`, async () => {

@@ -8,7 +8,7 @@ import { mailboxesDb } from '#server/db/queries/mailboxes'
 import { policyd } from '#server/policyd/daemon'
 import { webhooks } from '#server/services/webhooks/webhooks'
 import { payloadTooLarge } from '#server/utils/body'
-import { ApiError, toApiError } from '#server/utils/errors'
+import { ApiError, apiErrors, toApiError } from '#server/utils/errors'
 import { CsvError, CsvReader } from '#server/utils/csv'
 import { passwords } from '#server/utils/password'
 import { readLines } from '#server/utils/streams'
@@ -45,10 +45,17 @@ export interface CheckedImport {
 /** The byte stream, counted: past MAX_IMPORT_BYTES it stops with 413 (a chunked body has no length to refuse up front). */
 async function* capped(source: AsyncIterable<Buffer>, event: H3Event): AsyncGenerator<Buffer> {
   let size = 0
-  for await (const chunk of source) {
-    size += chunk.length
-    if (size > MAX_IMPORT_BYTES) throw payloadTooLarge(event, `CSV imports are limited to ${MAX_IMPORT_BYTES} bytes; split the file.`)
-    yield chunk
+  try {
+    for await (const chunk of source) {
+      size += chunk.length
+      if (size > MAX_IMPORT_BYTES) throw payloadTooLarge(event, `CSV imports are limited to ${MAX_IMPORT_BYTES} bytes; split the file.`)
+      yield chunk
+    }
+  }
+  catch (err) {
+    if (err instanceof ApiError) throw err
+    // The client went away mid-body ("aborted"): its doing, not a server error to log.
+    throw apiErrors.validation('body: the connection closed before the body ended')
   }
 }
 
