@@ -43,10 +43,6 @@ const select = (sql: Sql, extra: Fragment = sql``) => sql`
   FROM mailboxes m JOIN domains d ON d.id = m.domain_id JOIN mailbox_limits e ON e.mailbox_id = m.id`
 
 /**
- * Filtered lists (by search and/or domain): ids of one page in address order, plus the total. A search
- * is served by the trigram indexes on `address` and `name` (migration 0018) and its total is capped.
- */
-/**
  * `WHERE …` over `mailboxes m` for a filter: the search a case-insensitive substring of the address or
  * the name (`%` and `_` literal), AND the domain, AND the ids. The list and the bulk actions share it,
  * so "all matching" means exactly the rows the list shows. An empty filter matches every row.
@@ -59,6 +55,10 @@ export function mailboxFilterWhere(sql: Sql, filter: MailboxFilter): Fragment {
     ${filter.ids === undefined ? sql`` : sql`AND m.id = ANY (${filter.ids}::int[])`}`
 }
 
+/**
+ * Filtered lists (by search and/or domain): ids of one page in address order, plus the total. A search
+ * is served by the trigram indexes on `address` and `name` (migration 0018) and its total is capped.
+ */
 async function pageIds(sql: Sql, page: Page, filter: MailboxFilter): Promise<{ ids: Fragment, total: Promise<SearchTotal | { total: number }> }> {
   const offset = (page.page - 1) * page.limit
   if (filter.search) {
