@@ -186,12 +186,12 @@ export const mailboxImport = {
    * its end is audited too (201, or the failure's status), as `POST /api/v1/mailboxes/import/:jobId`.
    */
   async startJob(event: H3Event, checked: CheckedImport): Promise<ImportJob> {
+    // Created before the first await: the caller's "none running" check still holds.
+    const job = importJobs.create(checked.rows.length, checked.rows.filter(r => r.password === undefined).length)
     const actor = event.context.actor?.name ?? 'anonymous'
-    const ip = await securitySettings.clientIp(event)
+    const ip = await securitySettings.clientIp(event).catch(() => '')
     const onEnd = (status: number) =>
       audit.append({ time: new Date().toISOString(), actor, action: 'POST /api/v1/mailboxes/import/:jobId', target: job.id, ip, status })
-    const hashed = checked.rows.filter(r => r.password === undefined).length
-    const job = importJobs.create(checked.rows.length, hashed)
     void (async () => {
       let status = 201
       try {
