@@ -1,5 +1,5 @@
 import type { EventHandlerRequest, H3Event } from 'h3'
-import { defineEventHandler, getQuery, setResponseStatus } from 'h3'
+import { defineEventHandler, getQuery, getResponseStatus, setResponseStatus } from 'h3'
 import { audit } from '#server/services/audit/audit'
 import { auth } from './auth'
 import { waitForDatabase } from '#server/db/use'
@@ -17,7 +17,7 @@ const BODILESS = new Set(['GET', 'HEAD', 'DELETE'])
 interface ApiHandlerOptions {
   /** Skip authentication (sign-in, health). */
   public?: boolean
-  /** Status for a successful response (e.g. 201 for creates). */
+  /** Status for a successful response (e.g. 201 for creates); without it, what the handler set (setResponseStatus), else 200. */
   status?: number
   /** The handler validates its own query (getValidQuery); every other endpoint refuses query parameters. */
   query?: boolean
@@ -76,7 +76,7 @@ export function defineApiHandler<T>(handler: (event: H3Event<EventHandlerRequest
       }
       await waitForDatabase(STARTUP_WAIT_MS)
       const result = await handler(event)
-      const status = options.status ?? 200
+      const status = options.status ?? getResponseStatus(event)
       setResponseStatus(event, status)
       if (audited) await record(event, status, result)
       return result

@@ -10,6 +10,8 @@ import type { ListPage, Page } from '#shared/types/list'
 export interface MailboxFilter {
   domainId?: number
   search?: string
+  /** Bulk actions only: these mailboxes (the list endpoint never sends it). */
+  ids?: number[]
 }
 
 export interface MailboxInsert {
@@ -41,15 +43,26 @@ const select = (sql: Sql, extra: Fragment = sql``) => sql`
   FROM mailboxes m JOIN domains d ON d.id = m.domain_id JOIN mailbox_limits e ON e.mailbox_id = m.id`
 
 /**
+ * `WHERE …` over `mailboxes m` for a filter: the search a case-insensitive substring of the address or
+ * the name (`%` and `_` literal), AND the domain, AND the ids. The list and the bulk actions share it,
+ * so "all matching" means exactly the rows the list shows. An empty filter matches every row.
+ */
+export function mailboxFilterWhere(sql: Sql, filter: MailboxFilter): Fragment {
+  const pattern = filter.search ? containsPattern(filter.search) : undefined
+  return sql`WHERE true
+    ${pattern === undefined ? sql`` : sql`AND (m.address ILIKE ${pattern} OR m.name ILIKE ${pattern})`}
+    ${filter.domainId === undefined ? sql`` : sql`AND m.domain_id = ${filter.domainId}`}
+    ${filter.ids === undefined ? sql`` : sql`AND m.id = ANY (${filter.ids}::int[])`}`
+}
+
+/**
  * Filtered lists (by search and/or domain): ids of one page in address order, plus the total. A search
  * is served by the trigram indexes on `address` and `name` (migration 0018) and its total is capped.
  */
 async function pageIds(sql: Sql, page: Page, filter: MailboxFilter): Promise<{ ids: Fragment, total: Promise<SearchTotal | { total: number }> }> {
   const offset = (page.page - 1) * page.limit
   if (filter.search) {
-    const pattern = containsPattern(filter.search)
-    const where = sql`WHERE (m.address ILIKE ${pattern} OR m.name ILIKE ${pattern})
-      ${filter.domainId === undefined ? sql`` : sql`AND m.domain_id = ${filter.domainId}`}`
+    const where = mailboxFilterWhere(sql, { search: filter.search, domainId: filter.domainId })
     return {
       ids: sql`SELECT m.id FROM mailboxes m JOIN domains d ON d.id = m.domain_id ${where}
                ORDER BY d.name, m.username LIMIT ${page.limit} OFFSET ${offset}`,
@@ -140,6 +153,47 @@ export const mailboxesDb = {
     const sql = useDb()
     const rows = await sql`UPDATE mailboxes SET password = ${passwordHash}, updated_at = now() WHERE id = ${id} RETURNING id`
     return rows.length > 0
+  },
+
+  /** Rows by id in address order (the webhook payloads of an import). */
+  async getMany(ids: number[]): Promise<Mailbox[]> {
+    const sql = useDb()
+    return sql<Mailbox[]>`${select(sql)} WHERE m.id = ANY (${ids}::int[]) ORDER BY d.name, m.username`
+  },
+
+  /** Bulk dry run: how many mailboxes match, and how many of them are active (exact counts, not capped). */
+  async countMatching(filter: MailboxFilter): Promise<{ matched: number, active: number }> {
+    const sql = useDb()
+    const [row] = await sql<{ matched: number, active: number }[]>`
+      SELECT count(*)::int AS matched, count(*) FILTER (WHERE m.active)::int AS active FROM mailboxes m ${mailboxFilterWhere(sql, filter)}`
+    return row!
+  },
+
+  /** Sets `active` on every matching mailbox that differs, in one statement → how many changed. */
+  async setActiveMatching(filter: MailboxFilter, active: boolean): Promise<number> {
+    const sql = useDb()
+    const rows = await sql`
+      UPDATE mailboxes m SET active = ${active}, updated_at = now()
+      ${mailboxFilterWhere(sql, filter)} AND m.active <> ${active} RETURNING m.id`
+    return rows.length
+  },
+
+  /**
+   * Deletes every matching mailbox in one statement (all or none). With `rows` the deleted mailboxes
+   * come back as GET showed them (for the webhooks), else only their number.
+   */
+  async removeMatching(filter: MailboxFilter, rows: boolean): Promise<{ count: number, rows: Mailbox[] }> {
+    const sql = useDb()
+    const where = mailboxFilterWhere(sql, filter)
+    if (!rows) {
+      const gone = await sql`DELETE FROM mailboxes m ${where} RETURNING m.id`
+      return { count: gone.length, rows: [] }
+    }
+    const deleted = await sql<Mailbox[]>`
+      WITH doomed AS (${select(sql)} ${where}),
+           gone AS (DELETE FROM mailboxes WHERE id IN (SELECT id FROM doomed) RETURNING id)
+      SELECT doomed.* FROM doomed JOIN gone ON gone.id = doomed.id ORDER BY doomed.domain, doomed.username`
+    return { count: deleted.length, rows: deleted }
   },
 
   async remove(id: number): Promise<Mailbox | undefined> {
