@@ -19,7 +19,7 @@ function archiveLines(change: (t: Tables) => void = () => {}, files: Record<stri
   const out = [w.header(new Date(T.slice(0, 19) + 'Z'), VERSIONS)]
   for (const name of BACKUP_TABLE_NAMES) {
     out.push(w.startTable(name))
-    out.push(...String(w.rows((t[name] ?? []).map(row => `${JSON.stringify(row)}\n`).join(''))).split('\n').filter(Boolean))
+    out.push(...w.rows((t[name] ?? []).map(row => JSON.stringify(row))).split('\n').filter(Boolean))
   }
   for (const [name, content] of Object.entries(files)) out.push(w.file(name as 'config.env', content))
   out.push(w.audit('{"action":"GET /api/v1/me"}'))

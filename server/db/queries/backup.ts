@@ -9,6 +9,9 @@ const IDENTITY_TABLES = ['domains', 'mailboxes', 'aliases', 'api_tokens', 'webho
 const TRANSIENT_TABLES = ['webhook_deliveries', 'policyd_counters'] as const
 // A restore waits this long for a lock (a long request holding a row) before giving up with a 503.
 const LOCK_TIMEOUT = '30s'
+// Rows per cursor fetch of a streamed backup: large enough that the round trips do not show, small
+// enough that a batch is a few hundred KB.
+const CURSOR_ROWS = 2000
 
 // Tables whose rows keep their `local@domain` (migration 0018): the local-part column and the trigger that sets it.
 const LOCAL_PART_COLUMN: Partial<Record<BackupTableName, string>> = { mailboxes: 'username', aliases: 'local_part' }
@@ -17,8 +20,8 @@ const ADDRESS_TRIGGERS = [['mailboxes', 'mailboxes_address'], ['aliases', 'alias
 export interface SnapshotSink {
   versions: (versions: string[]) => Promise<void>
   table: (name: BackupTableName) => Promise<void>
-  /** Rows as PostgreSQL's row_to_json text (timestamps with microseconds, in UTC), one per line, in chunks of bytes. */
-  rows: (lines: Buffer) => Promise<void>
+  /** Each row as PostgreSQL's row_to_json text (timestamps with microseconds, in UTC). */
+  rows: (json: string[]) => Promise<void>
 }
 
 /** What a streamed restore hands in: rows as JSON text, a table at a time, in insert order. */
@@ -64,13 +67,8 @@ export const backupDb = {
       await sink.versions(versions.map(r => r.version))
       for (const name of BACKUP_TABLE_NAMES) {
         await sink.table(name)
-        // COPY hands over the rows as bytes, one JSON object per line, with no row-by-row decoding
-        // here. CSV with a quote and a delimiter that JSON text never holds raw (control characters
-        // are \u-escaped in JSON) writes each value exactly as row_to_json made it.
-        const copy = await tx`
-          COPY (SELECT row_to_json(t) FROM (SELECT ${tx(backupColumns(name))} FROM ${tx(name)} ORDER BY id) t)
-          TO STDOUT (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')`.readable()
-        for await (const chunk of copy) await sink.rows(chunk as Buffer)
+        await tx<{ j: string }[]>`SELECT row_to_json(t)::text AS j FROM (SELECT ${tx(backupColumns(name))} FROM ${tx(name)} ORDER BY id) t`
+          .cursor(CURSOR_ROWS, rows => sink.rows(rows.map(r => r.j)))
       }
     })
   },

@@ -67,14 +67,12 @@ export class ArchiveWriter {
     return this.line(JSON.stringify({ table: name }))
   }
 
-  /** Rows of the current table as JSON lines already (PostgreSQL's row_to_json, each ending in `\n`). */
-  rows(lines: Buffer | string): Buffer | string {
-    const bytes = typeof lines === 'string' ? Buffer.from(lines) : lines
-    let n = 0
-    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) n++
-    this.counts[this.table!]! += n
-    this.hash.update(bytes)
-    return lines
+  /** Rows of the current table, as JSON text already (PostgreSQL's row_to_json): one string, hashed once. */
+  rows(json: string[]): string {
+    this.counts[this.table!]! += json.length
+    const text = json.length ? `${json.join('\n')}\n` : ''
+    this.hash.update(text)
+    return text
   }
 
   file(name: keyof BackupFiles, content: string): string {

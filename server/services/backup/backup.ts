@@ -103,7 +103,7 @@ export const backup = {
     // Level 1: at 1,000,000 mailboxes the compression is most of a backup's CPU, and level 6 saves little on JSON lines.
     const gzip = createGzip({ level: 1 })
     const writer = new ArchiveWriter()
-    const write = (text: string | Buffer) => writeOrWait(gzip, text)
+    const write = (text: string) => writeOrWait(gzip, text)
     let begun!: () => void
     const ready = new Promise<void>((resolve) => {
       begun = resolve
