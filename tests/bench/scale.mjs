@@ -333,6 +333,10 @@ async function measure(size) {
     }
     return { size, seeded, ops, dashboard, policy: { ...policy, cachedSenders: cached, flood }, backup: backupRun, pgDump: dump, pgLoad: load, restore: restoreRun, rssMb: rssMb(server.child.pid) }
   }
+  catch (err) {
+    err.serverOutput = server?.output().slice(-4000)
+    throw err
+  }
   finally {
     await server?.stop().catch(() => {})
     await sql.end({ timeout: 2 }).catch(() => {})
@@ -398,7 +402,7 @@ for (const size of SIZES) {
     runs.push(await measure(size))
   }
   catch (err) {
-    console.error(`At ${size.toLocaleString('en')} mailboxes: ${err.stack ?? err.message}`)
+    console.error(`At ${size.toLocaleString('en')} mailboxes: ${err.stack ?? err.message}${err.serverOutput ? `\nThe server's last output:\n${err.serverOutput}` : ''}`)
     failed = true
     break
   }
