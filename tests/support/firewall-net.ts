@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { createVethNamespace } from './netns'
 import { LEGACY_API_KEY, pathWithoutMailDaemons } from './server'
 
 const exec = promisify(execFile)
@@ -28,20 +29,9 @@ export interface FirewallNet {
 }
 
 export async function createFirewallNet(clients: number[]): Promise<FirewallNet> {
-  const tag = `${process.pid % 1000}${Math.floor(Math.random() * 1000)}`
-  const name = `mpfw-${tag}`
   const x = 1 + Math.floor(Math.random() * 254)
   const addr = (n: number) => ({ v4: `10.214.${x}.${n}`, v6: `fd42:214:${x.toString(16)}::${n.toString(16)}` })
-  const [hostIf, nsIf] = [`fwh${tag}`, `fwn${tag}`]
-  const ip = (...args: string[]) => exec('ip', args)
-  const remove = async () => {
-    await ip('netns', 'del', name).catch(() => {})
-    await ip('link', 'del', hostIf).catch(() => {})
-  }
-  try {
-    await ip('netns', 'add', name)
-    await ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf)
-    await ip('link', 'set', nsIf, 'netns', name)
+  const { name, remove } = await createVethNamespace({ ns: 'mpfw', host: 'fwh', peer: 'fwn' }, async ({ ip, name, hostIf, nsIf }) => {
     for (const n of clients) {
       await ip('addr', 'add', `${addr(n).v4}/24`, 'dev', hostIf)
       // nodad: usable at once, not after duplicate address detection's second or so.
@@ -50,13 +40,7 @@ export async function createFirewallNet(clients: number[]): Promise<FirewallNet>
     await ip('link', 'set', hostIf, 'up')
     await ip('-n', name, 'addr', 'add', `${addr(100).v4}/24`, 'dev', nsIf)
     await ip('-n', name, '-6', 'addr', 'add', `${addr(100).v6}/64`, 'dev', nsIf, 'nodad')
-    await ip('-n', name, 'link', 'set', nsIf, 'up')
-    await ip('-n', name, 'link', 'set', 'lo', 'up')
-  }
-  catch (err) {
-    await remove()
-    throw err
-  }
+  })
   return {
     name,
     server: addr(100),

@@ -17,31 +17,56 @@ export interface ClientNetwork {
   remove: () => Promise<void>
 }
 
-export async function createClientNetwork(clients: number[]): Promise<ClientNetwork> {
+/** A new network namespace joined to this one by a veth pair: `hostIf` on this side, `nsIf` inside. */
+export interface VethNamespace {
+  name: string
+  hostIf: string
+  nsIf: string
+  /** `ip …` on this side; `ip -n <name> …` reaches the namespace. */
+  ip: (...args: string[]) => Promise<unknown>
+  remove: () => Promise<void>
+}
+
+/**
+ * Creates the namespace and the pair (names from `prefix` plus a per-process tag, short enough for
+ * an interface name), then `configure` sets addresses and links; a failure anywhere removes both.
+ */
+export async function createVethNamespace(prefix: { ns: string, host: string, peer: string }, configure: (net: VethNamespace) => Promise<void>): Promise<VethNamespace> {
   const tag = `${process.pid % 1000}${Math.floor(Math.random() * 1000)}`
-  const name = `mpt-${tag}`
-  const subnet = `10.213.${1 + Math.floor(Math.random() * 254)}`
-  const [hostIf, clientIf] = [`mph${tag}`, `mpc${tag}`]
   const ip = (...args: string[]) => exec('ip', args)
-  const remove = async () => {
-    // Deleting the namespace destroys its end of the pair, and with it this end.
-    await ip('netns', 'del', name).catch(() => {})
-    await ip('link', 'del', hostIf).catch(() => {})
+  const net: VethNamespace = {
+    name: `${prefix.ns}-${tag}`,
+    hostIf: `${prefix.host}${tag}`,
+    nsIf: `${prefix.peer}${tag}`,
+    ip,
+    remove: async () => {
+      // Deleting the namespace destroys its end of the pair, and with it this end.
+      await ip('netns', 'del', net.name).catch(() => {})
+      await ip('link', 'del', net.hostIf).catch(() => {})
+    },
   }
   try {
-    await ip('netns', 'add', name)
-    await ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', clientIf)
-    await ip('link', 'set', clientIf, 'netns', name)
-    await ip('addr', 'add', `${subnet}.1/24`, 'dev', hostIf)
-    await ip('link', 'set', hostIf, 'up')
-    for (const n of clients) await ip('-n', name, 'addr', 'add', `${subnet}.${n}/24`, 'dev', clientIf)
-    await ip('-n', name, 'link', 'set', clientIf, 'up')
-    await ip('-n', name, 'link', 'set', 'lo', 'up')
+    await ip('netns', 'add', net.name)
+    await ip('link', 'add', net.hostIf, 'type', 'veth', 'peer', 'name', net.nsIf)
+    await ip('link', 'set', net.nsIf, 'netns', net.name)
+    await configure(net)
+    await ip('-n', net.name, 'link', 'set', net.nsIf, 'up')
+    await ip('-n', net.name, 'link', 'set', 'lo', 'up')
   }
   catch (err) {
-    await remove()
+    await net.remove()
     throw err
   }
+  return net
+}
+
+export async function createClientNetwork(clients: number[]): Promise<ClientNetwork> {
+  const subnet = `10.213.${1 + Math.floor(Math.random() * 254)}`
+  const { name, remove } = await createVethNamespace({ ns: 'mpt', host: 'mph', peer: 'mpc' }, async ({ ip, name, hostIf, nsIf }) => {
+    await ip('addr', 'add', `${subnet}.1/24`, 'dev', hostIf)
+    await ip('link', 'set', hostIf, 'up')
+    for (const n of clients) await ip('-n', name, 'addr', 'add', `${subnet}.${n}/24`, 'dev', nsIf)
+  })
   return {
     name,
     hostAddress: `${subnet}.1`,

@@ -1,27 +1,14 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { hash } from '@node-rs/bcrypt'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../support/client'
+import { doveadmVerifies } from '../support/doveadm'
 import { imapView } from '../support/mail-clients'
 import { startManagedStack, type ManagedStack } from '../support/managed-stack'
 import { createTestDatabase, makeRoot, removeRoot, startServer, type TestServer } from '../support/server'
 
-const run = promisify(execFile)
-
-// Dovecot's own verifier judges whether imported mailboxes can log in: plaintext rows the panel hashed,
-// and hashes brought from another system (PHP's $2y$ prefix) stored as they came.
-async function doveadmVerifies(stored: string, password: string): Promise<boolean> {
-  try {
-    const { stdout } = await run('doveadm', ['pw', '-t', stored, '-p', password])
-    return stdout.includes('(verified)')
-  }
-  catch {
-    return false
-  }
-}
-
+// Dovecot's own verifier (doveadmVerifies) judges whether imported mailboxes can log in: plaintext rows
+// the panel hashed, and hashes brought from another system (PHP's $2y$ prefix) stored as they came.
 describe('mailboxes imported from CSV, checked by Dovecot', () => {
   let server: TestServer
   let drop: () => Promise<void>

@@ -1,23 +1,10 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../support/client'
+import { doveadmVerifies } from '../support/doveadm'
 import { createTestDatabase, makeRoot, removeRoot, startServer, type TestServer } from '../support/server'
 
-const run = promisify(execFile)
-
-// Dovecot's own verifier is the judge of whether the hashes we store will let users log in.
-async function doveadmVerifies(hash: string, password: string): Promise<boolean> {
-  try {
-    const { stdout } = await run('doveadm', ['pw', '-t', hash, '-p', password])
-    return stdout.includes('(verified)')
-  }
-  catch {
-    return false
-  }
-}
-
+// Dovecot's own verifier (doveadmVerifies) is the judge of whether the hashes we store will let users log in.
 describe('mailbox password hashes, checked by Dovecot', () => {
   let server: TestServer
   let drop: () => Promise<void>
