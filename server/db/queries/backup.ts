@@ -37,28 +37,10 @@ export const backupDb = {
   },
 
   /**
-   * Every archived table in one REPEATABLE READ snapshot, so a mailbox never appears without its
-   * domain however busy the panel is. PostgreSQL writes the rows as JSON itself (timestamps with
-   * microseconds, in UTC), so nothing is rounded on the way through JavaScript.
-   */
-  async snapshot(): Promise<{ schemaVersions: string[], tables: BackupTables }> {
-    return useDb().begin('isolation level repeatable read read only', async (tx) => {
-      await tx`SET LOCAL timezone = 'UTC'`
-      const versions = await tx<{ version: string }[]>`SELECT version FROM schema_migrations ORDER BY version COLLATE "C"`
-      const tables: Record<string, unknown[]> = {}
-      for (const name of BACKUP_TABLE_NAMES) {
-        const [row] = await tx<{ rows: unknown[] }[]>`
-          SELECT coalesce(json_agg(t ORDER BY t.id), '[]'::json) AS rows
-          FROM (SELECT ${tx(backupColumns(name))} FROM ${tx(name)}) t`
-        tables[name] = row!.rows
-      }
-      return { schemaVersions: versions.map(r => r.version), tables: tables as BackupTables }
-    })
-  },
-
-  /**
-   * The streamed form of snapshot(): the same REPEATABLE READ snapshot, read through a cursor per
-   * table so a million mailboxes pass through in batches; `sink` awaits the response's backpressure.
+   * Every archived table in one REPEATABLE READ snapshot (a mailbox never appears without its domain
+   * however busy the panel is), read through a cursor per table so a million mailboxes pass through
+   * in batches; `sink` awaits the response's backpressure. PostgreSQL writes the rows as JSON itself
+   * (timestamps with microseconds, in UTC), so nothing is rounded on the way through JavaScript.
    */
   async snapshotStream(sink: SnapshotSink): Promise<void> {
     await useDb().begin('isolation level repeatable read read only', async (tx) => {

@@ -182,12 +182,7 @@ export const backup = {
     }
   },
 
-  /** Parses and validates the whole archive (rows, files, the config.env it would leave) against this panel; touches nothing. */
-  async validate(bytes: Buffer, kind: ArchiveKind): Promise<BackupDocument> {
-    return backup.validateDocument(await backupArchive.decode(bytes, kind))
-  },
-
-  /** validate() for an already inflated version 1 document. */
+  /** Parses and validates a whole (inflated) version 1 document — rows, files, the config.env it would leave — against this panel; touches nothing. */
   async validateText(text: string): Promise<BackupDocument> {
     return backup.validateDocument(backupArchive.parse(text))
   },
